@@ -1,0 +1,74 @@
+// Edge count in one layer, one head (Sanford et al. 2024, Thm 5 [S]; theory.md §5.3-5.4).
+// Derivation and proof: docs/constructions/edge_count.md (ours, [D]).
+//
+// Slots (d = 5): one, is_vertex, is_edge, is_task, count.
+// Head "count" (d_k = 1, d_v = 1), read at the task token:
+//   W_Q: one -> 1            query of every token = 1
+//   W_K: is_edge + is_task    score 1 on edge tokens and the task token (the sink), 0 on vertex tokens
+//   W_V: is_task -> 1         only the sink carries value
+//   W_O: 1 -> count
+// hard: count = 1/(|E|+1). softmax2(b): count = 1/(|E| + 1 + n 2^-b).
+// Decoder round(1/count - 1) is |E| iff n < 2^(b-1): b(n) = floor(log2 n) + 2.
+#include "exactformer/construction.hpp"
+
+namespace exactformer {
+namespace {
+
+int proven_b(int n) { return floor_log2(n) + 2; }
+
+class EdgeCount final : public Construction {
+ public:
+  std::string name() const override { return "edge_count"; }
+  std::string task() const override { return "edge_count"; }
+  std::string summary() const override { return "1 layer, 1 head, d = 5: the task token averages over edge tokens and itself"; }
+
+  Shape claimed(int, const Variant&) const override {
+    Shape s;
+    s.layers = 1;
+    s.heads = 1;
+    s.width = 5;
+    s.d_k = 1;
+    s.d_v = 1;
+    s.params = 4 * 5;  // W_Q, W_K, W_V (5x1) and W_O (1x5)
+    s.weight_bits = 1;
+    return s;
+  }
+
+  Built build(int n, const Variant& v) const override {
+    Built built;
+    Layout& layout = built.model.layout;
+    const TypeSlots type = TypeSlots::add(layout);
+    const Slot count = layout.add("count", 1);
+
+    Head head = Head::zeros("count", layout, 1, 1);
+    head.query(type.one, 0, 0, q(1));
+    head.key(type.is_edge, 0, 0, q(1));
+    head.key(type.is_task, 0, 0, q(1));
+    head.value(type.is_task, 0, 0, q(1));
+    head.output(0, count, 0, q(1));
+    if (v.kind == AttentionKind::softmax2) head.mode = AttentionMode::softmax2(v.b.value_or(proven_b(n) + v.b_offset));
+    built.variant = head.mode.str();
+    built.model.layers.push_back(Layer{{head}, {}});
+
+    built.embed = [type](const Token& t, RowWriter& row) { type.embed(t, row); };
+    built.decoder = Decoder{Decoder::Kind::round_inverse_minus_one, {count}};
+    return built;
+  }
+
+  std::vector<CheckSpec> checks() const override {
+    return {CheckSpec{
+        "retrieval.edge_count.depth1",
+        "one layer, one head, width 5 counts the edges exactly (hard; softmax2 with b = floor(log2 n) + 2)",
+        "Sanford et al. 2024 Thm 5 (retrieval in Depth1) [S]; construction docs/constructions/edge_count.md [D]",
+        {Variant::hard(), Variant::softmax2()},
+        Variant{AttentionKind::softmax2, std::nullopt, -1},
+        "softmax2 with b(n) - 1 miscounts a graph with n >= 2^(b-2) vertices",
+    }};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Construction> make_edge_count() { return std::make_unique<EdgeCount>(); }
+
+}  // namespace exactformer

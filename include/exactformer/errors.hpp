@@ -1,0 +1,31 @@
+// Error types. Library code never aborts: it throws one of these, and the CLI maps them to exit codes
+// (usage_error -> 2, internal_error -> 3). A check that fails is a result, not an exception.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace exactformer {
+
+// Bad input or arguments: malformed graph6, n out of range, unknown name, non-integer b*score.
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A bug in exactformer itself, e.g. the fast exact path disagreeing with the GMP path.
+struct internal_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace exactformer
+
+#define EXACTFORMER_REQUIRE(cond, msg)                                      \
+  do {                                                                      \
+    if (!(cond)) throw ::exactformer::usage_error(msg);                     \
+  } while (0)
+
+#define EXACTFORMER_ASSERT(cond, msg)                                                            \
+  do {                                                                                           \
+    if (!(cond))                                                                                 \
+      throw ::exactformer::internal_error(std::string(__FILE__) + ":" + std::to_string(__LINE__) \
+                                          + ": " + (msg));                                       \
+  } while (0)

@@ -1,0 +1,301 @@
+// Evaluator<S>: the forward pass the checker runs, computing only what reaches one readout row.
+//
+// Same semantics as forward() in model.hpp, with three exact economies:
+//   * weights are stored sparse (the constructions' matrices are mostly zero);
+//   * the last layer is evaluated for the readout row only (no other row reaches it);
+//   * layer-1 projections X0_j W_Q, X0_j W_K, X0_j W_V depend on row j of X0 alone, so they are cached
+//     per row and recomputed only for rows whose input changed (e.g. the task token between queries).
+// S = Q is the pure-GMP path. S = Checked64 is the fast exact path: it throws Checked64::Overflow and the
+// caller redoes the evaluation with S = Q. S = double exists only as the benchmark's floor.
+#pragma once
+#include <cmath>
+#include <vector>
+
+#include "exactformer/checked64.hpp"
+#include "exactformer/model.hpp"
+
+namespace exactformer {
+
+// The token matrix X0 as small exact fractions, row-major (T, d).
+struct Input {
+  int rows = 0;
+  int cols = 0;
+  std::vector<Frac64> cells;
+  Input() = default;
+  Input(int t, int d) : rows(t), cols(d), cells(static_cast<std::size_t>(t) * static_cast<std::size_t>(d)) {}
+  Frac64& at(int r, int c) { return cells[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)]; }
+  const Frac64& at(int r, int c) const { return cells[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)]; }
+  MatQ to_q() const;
+};
+
+template <class S>
+struct ScalarTraits;
+
+template <>
+struct ScalarTraits<Q> {
+  static Q from(const Q& x) { return x; }
+  static Q from(const Frac64& f) { return q(f.num, f.den); }
+  static Q to_q(const Q& x) { return x; }
+  static bool is_integer(const Q& x) { return exactformer::is_integer(x); }
+  static long to_long(const Q& x) {
+    EXACTFORMER_REQUIRE(abs(x) < Q(1L << 40), "softmax2: score gap too large to represent");
+    return x.convert_to<long>();
+  }
+  static Q pow2_neg(long e) { return exactformer::pow2_neg(static_cast<unsigned long>(e)); }
+  static int bits(const Q& x) { return bit_size(x); }
+};
+
+template <>
+struct ScalarTraits<Checked64> {
+  static Checked64 from(const Q& x) { return Checked64::from(x); }
+  static Checked64 from(const Frac64& f) { return Checked64::from(f); }
+  static Q to_q(const Checked64& x) { return x.to_q(); }
+  static bool is_integer(const Checked64& x) { return x.is_integer(); }
+  static long to_long(const Checked64& x) { return x.num(); }
+  static Checked64 pow2_neg(long e) { return Checked64::pow2_neg(e); }
+  static int bits(const Checked64& x) { return x.bit_size(); }
+};
+
+// Floating point: for the benchmark's floor only; never used for a verdict.
+template <>
+struct ScalarTraits<double> {
+  static double from(const Q& x) { return x.convert_to<double>(); }
+  static double from(const Frac64& f) { return static_cast<double>(f.num) / static_cast<double>(f.den); }
+  static Q to_q(double) { throw internal_error("the double path has no exact value"); }
+  static bool is_integer(double) { return true; }
+  static long to_long(double x) { return std::lround(x); }
+  static double pow2_neg(long e) { return std::ldexp(1.0, static_cast<int>(-e)); }
+  static int bits(double) { return 0; }
+};
+
+template <class S>
+class Evaluator {
+ public:
+  using Row = std::vector<S>;
+  using Traits = ScalarTraits<S>;
+
+  // Throws Checked64::Overflow (S = Checked64) when a weight does not fit.
+  explicit Evaluator(const Model& model) : model_(model) {
+    for (const Layer& layer : model.layers) {
+      LayerW lw;
+      for (const Head& h : layer.heads) {
+        lw.heads.push_back(HeadW{sparse(h.wq), sparse(h.wk), sparse(h.wv), sparse(h.wo), h.mode, h.mask,
+                                 static_cast<int>(h.wv.cols())});
+      }
+      for (const Affine& a : layer.mlp.layers) {
+        Dense b;
+        for (Eigen::Index j = 0; j < a.bias.size(); ++j) b.push_back(Traits::from(a.bias(j)));
+        lw.mlp.push_back(AffineW{sparse(a.w), std::move(b)});
+      }
+      layers_.push_back(std::move(lw));
+    }
+  }
+
+  // The residual row `readout` after the last layer, for the token matrix x0.
+  Row readout(const Input& x0, int readout) {
+    const int d = model_.layout.width();
+    EXACTFORMER_ASSERT(x0.cols == d, "input width differs from the layout");
+    EXACTFORMER_ASSERT(readout >= 0 && readout < x0.rows, "readout row out of range");
+    refresh_first_layer_cache(x0);
+    const int t = x0.rows;
+    std::vector<Row> x = x_cache_;
+    const std::size_t n_layers = layers_.size();
+    if (n_layers == 0) return x[static_cast<std::size_t>(readout)];
+    for (std::size_t l = 0; l < n_layers; ++l) {
+      const bool last = l + 1 == n_layers;
+      const LayerW& lw = layers_[l];
+      // Projections of every row (layer 1: cached).
+      std::vector<std::vector<Row>> qs(lw.heads.size()), ks(lw.heads.size()), vs(lw.heads.size());
+      for (std::size_t h = 0; h < lw.heads.size(); ++h) {
+        if (l == 0) continue;
+        ks[h].resize(static_cast<std::size_t>(t));
+        vs[h].resize(static_cast<std::size_t>(t));
+        qs[h].resize(static_cast<std::size_t>(t));
+        for (int j = 0; j < t; ++j) {
+          ks[h][j] = apply(lw.heads[h].wk, x[j]);
+          vs[h][j] = apply(lw.heads[h].wv, x[j]);
+          if (!last || j == readout) qs[h][j] = apply(lw.heads[h].wq, x[j]);
+        }
+      }
+      const auto& q_of = [&](std::size_t h) -> const std::vector<Row>& { return l == 0 ? q_cache_[h] : qs[h]; };
+      const auto& k_of = [&](std::size_t h) -> const std::vector<Row>& { return l == 0 ? k_cache_[h] : ks[h]; };
+      const auto& v_of = [&](std::size_t h) -> const std::vector<Row>& { return l == 0 ? v_cache_[h] : vs[h]; };
+      std::vector<Row> next;
+      const int first = last ? readout : 0;
+      const int stop = last ? readout + 1 : t;
+      for (int i = first; i < stop; ++i) {
+        Row a = x[static_cast<std::size_t>(i)];
+        for (std::size_t h = 0; h < lw.heads.size(); ++h) {
+          const Row mixed = attend(lw.heads[h], q_of(h)[static_cast<std::size_t>(i)], k_of(h), v_of(h), i);
+          add_product(a, mixed, lw.heads[h].wo);
+        }
+        next.push_back(mlp(lw.mlp, std::move(a)));
+      }
+      if (last) return next.front();
+      x = std::move(next);
+    }
+    return {};
+  }
+
+  int max_activation_bits() const { return max_bits_; }
+
+ private:
+  struct Sparse {
+    int rows = 0, cols = 0;
+    std::vector<std::vector<std::pair<int, S>>> by_row;  // row r: (column, weight) for nonzero weights
+  };
+  using Dense = std::vector<S>;
+  struct HeadW {
+    Sparse wq, wk, wv, wo;
+    AttentionMode mode;
+    Mask mask;
+    int d_v;
+  };
+  struct AffineW {
+    Sparse w;
+    Dense bias;
+  };
+  struct LayerW {
+    std::vector<HeadW> heads;
+    std::vector<AffineW> mlp;
+  };
+
+  static Sparse sparse(const MatQ& m) {
+    Sparse s;
+    s.rows = static_cast<int>(m.rows());
+    s.cols = static_cast<int>(m.cols());
+    s.by_row.resize(static_cast<std::size_t>(s.rows));
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+      for (Eigen::Index c = 0; c < m.cols(); ++c)
+        if (m(r, c) != 0) s.by_row[static_cast<std::size_t>(r)].emplace_back(static_cast<int>(c), Traits::from(m(r, c)));
+    return s;
+  }
+
+  void note(const S& v) {
+    const int b = Traits::bits(v);
+    if (b > max_bits_) max_bits_ = b;
+  }
+
+  Row apply(const Sparse& w, const Row& x) {
+    Row out(static_cast<std::size_t>(w.cols), S(0));
+    for (int r = 0; r < w.rows; ++r) {
+      const S& xr = x[static_cast<std::size_t>(r)];
+      if (xr == S(0)) continue;
+      for (const auto& [c, wt] : w.by_row[static_cast<std::size_t>(r)]) out[static_cast<std::size_t>(c)] += xr * wt;
+    }
+    for (const S& v : out) note(v);
+    return out;
+  }
+
+  void add_product(Row& acc, const Row& x, const Sparse& w) {
+    for (int r = 0; r < w.rows; ++r) {
+      const S& xr = x[static_cast<std::size_t>(r)];
+      if (xr == S(0)) continue;
+      for (const auto& [c, wt] : w.by_row[static_cast<std::size_t>(r)]) acc[static_cast<std::size_t>(c)] += xr * wt;
+    }
+    for (const S& v : acc) note(v);
+  }
+
+  Row attend(const HeadW& h, const Row& query, const std::vector<Row>& keys, const std::vector<Row>& values, int i) {
+    const std::size_t visible = h.mask == Mask::causal ? static_cast<std::size_t>(i) + 1 : keys.size();
+    scores_.assign(visible, S(0));
+    for (std::size_t j = 0; j < visible; ++j) {
+      S s(0);
+      const Row& k = keys[j];
+      for (std::size_t c = 0; c < query.size(); ++c)
+        if (query[c] != S(0) && k[c] != S(0)) s += query[c] * k[c];
+      note(s);
+      scores_[j] = s;
+    }
+    S top = scores_[0];
+    for (std::size_t j = 1; j < visible; ++j)
+      if (scores_[j] > top) top = scores_[j];
+    Row out(static_cast<std::size_t>(h.d_v), S(0));
+    if (h.mode.kind == AttentionKind::hard) {
+      long count = 0;
+      for (std::size_t j = 0; j < visible; ++j) {
+        if (!(scores_[j] == top)) continue;
+        ++count;
+        for (std::size_t c = 0; c < out.size(); ++c) out[c] += values[j][c];
+      }
+      const S w = S(1) / S(count);
+      note(w);
+      for (S& v : out) v = v / S(count);
+    } else {
+      S total(0);
+      const S b(h.mode.b);
+      for (std::size_t j = 0; j < visible; ++j) {
+        EXACTFORMER_REQUIRE(Traits::is_integer(b * scores_[j]),
+                            "softmax2(" + std::to_string(h.mode.b) + "): b*score = " + to_string(Traits::to_q(b * scores_[j]))
+                                + " is not an integer");
+        const S w = Traits::pow2_neg(Traits::to_long(b * (top - scores_[j])));
+        total += w;
+        for (std::size_t c = 0; c < out.size(); ++c)
+          if (values[j][c] != S(0)) out[c] += w * values[j][c];
+      }
+      note(total);
+      for (S& v : out) v = v / total;
+    }
+    for (const S& v : out) note(v);
+    return out;
+  }
+
+  Row mlp(const std::vector<AffineW>& stack, Row a) {
+    if (stack.empty()) return a;
+    Row h = a;
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+      Row next = stack[i].bias;
+      add_product(next, h, stack[i].w);
+      if (i + 1 < stack.size())
+        for (S& v : next)
+          if (v < S(0)) v = S(0);
+      h = std::move(next);
+    }
+    for (std::size_t c = 0; c < a.size(); ++c) a[c] += h[c];
+    for (const S& v : a) note(v);
+    return a;
+  }
+
+  void refresh_first_layer_cache(const Input& x0) {
+    const std::size_t t = static_cast<std::size_t>(x0.rows);
+    const std::size_t d = static_cast<std::size_t>(x0.cols);
+    const std::size_t n_heads = layers_.empty() ? 0 : layers_[0].heads.size();
+    if (in_cache_.size() != t) {
+      in_cache_.assign(t, {});
+      x_cache_.assign(t, {});
+    }
+    q_cache_.resize(n_heads);
+    k_cache_.resize(n_heads);
+    v_cache_.resize(n_heads);
+    for (std::size_t h = 0; h < n_heads; ++h) {
+      q_cache_[h].resize(t);
+      k_cache_[h].resize(t);
+      v_cache_[h].resize(t);
+    }
+    for (std::size_t j = 0; j < t; ++j) {
+      const Frac64* row = &x0.cells[j * d];
+      if (in_cache_[j].size() == d && std::equal(row, row + d, in_cache_[j].begin())) continue;
+      in_cache_[j].clear();  // invalid until every projection of the row is computed (they may throw)
+      Row x(d);
+      for (std::size_t c = 0; c < d; ++c) x[c] = Traits::from(row[c]);
+      for (std::size_t h = 0; h < n_heads; ++h) {
+        const HeadW& hw = layers_[0].heads[h];
+        q_cache_[h][j] = apply(hw.wq, x);
+        k_cache_[h][j] = apply(hw.wk, x);
+        v_cache_[h][j] = apply(hw.wv, x);
+      }
+      x_cache_[j] = std::move(x);
+      in_cache_[j].assign(row, row + d);
+    }
+  }
+
+  const Model& model_;
+  std::vector<LayerW> layers_;
+  std::vector<std::vector<Frac64>> in_cache_;  // layer-1 cache key: the input row
+  std::vector<Row> x_cache_;
+  std::vector<std::vector<Row>> q_cache_, k_cache_, v_cache_;  // [head][row]
+  std::vector<S> scores_;
+  int max_bits_ = 0;
+};
+
+}  // namespace exactformer

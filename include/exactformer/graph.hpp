@@ -1,0 +1,86 @@
+// Simple undirected graphs on vertices 0..n-1 (n <= 64), graph6 I/O, and the token sequence.
+#pragma once
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exactformer/errors.hpp"
+
+namespace exactformer {
+
+inline constexpr int kMaxVertices = 64;
+
+class Graph {
+ public:
+  Graph() = default;
+  explicit Graph(int n);
+  int n() const { return n_; }
+  bool has_edge(int a, int b) const { return a != b && ((adj_[static_cast<std::size_t>(a)] >> b) & 1U) != 0; }
+  void add_edge(int a, int b);
+  void remove_edge(int a, int b);
+  // Undirected edges (a, b), a < b, in lexicographic order: the default edge-token order.
+  std::vector<std::pair<int, int>> edges() const;
+  std::uint64_t row(int v) const { return adj_[static_cast<std::size_t>(v)]; }
+  // The graph with vertex v deleted and vertices above it renumbered down by one.
+  Graph without_vertex(int v) const;
+  friend bool operator==(const Graph&, const Graph&) = default;
+
+ private:
+  int n_ = 0;
+  std::vector<std::uint64_t> adj_;
+};
+
+// graph6 (nauty's formats.txt): N(n) then the upper triangle column by column, (0,1),(0,2),(1,2),(0,3),...
+// in 6-bit groups plus 63. Decoding accepts an optional ">>graph6<<" header and n <= kMaxVertices;
+// anything else is a usage_error naming the problem and the byte offset.
+std::string to_graph6(const Graph& g);
+Graph from_graph6(const std::string& line);
+
+// Reads graph6 lines from a stream (blank lines skipped), calling f(graph, line_number) for each.
+template <class F>
+void for_each_graph6(std::istream& in, F&& f);
+
+// ---------------------------------------------------------------------------------------------------
+// Tokens (design.md §2): vertex tokens 0..n-1, edge tokens, the task token, then pause tokens.
+
+enum class TokenKind { vertex, edge, task, pause };
+
+struct Token {
+  TokenKind kind = TokenKind::pause;
+  int a = -1;  // vertex: its id; edge: endpoint a (< b); task: first argument (or -1)
+  int b = -1;  // edge: endpoint b; task: second argument (or -1)
+};
+
+// The query of a task token: 0, 1 or 2 vertex arguments.
+struct Query {
+  std::vector<int> args;
+  std::string str() const;  // "(3, 5)", "(2)", "()"
+  friend bool operator==(const Query&, const Query&) = default;
+};
+
+// Token sequence for g with the edges in `edge_order` (a permutation of g.edges()) and the given query.
+std::vector<Token> tokenize(const Graph& g, const std::vector<std::pair<int, int>>& edge_order, const Query& query);
+
+}  // namespace exactformer
+
+// ---------------------------------------------------------------------------------------------------
+
+template <class F>
+void exactformer::for_each_graph6(std::istream& in, F&& f) {
+  std::string line;
+  long number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    Graph g;
+    try {
+      g = from_graph6(line);
+    } catch (const usage_error& e) {
+      throw usage_error("graph6 line " + std::to_string(number) + ": " + e.what());
+    }
+    f(g, number);
+  }
+}

@@ -1,0 +1,135 @@
+// The exact transformer (design.md §2): a named residual stream, attention heads with exact weight
+// rules, explicit ReLU MLPs, and a reference forward pass over the whole sequence.
+//
+// Conventions: activations are row vectors; X is (T, d), one row per token. A weight matrix that reads
+// the residual stream has d rows, one per residual column, so `X * W` applies it to every token.
+//
+//   layer l:  A  = X + sum_h Attn_h(X)
+//             X' = A + MLP_l(A)
+//   Attn_h(X)_i = sum_j w_ij (X_j W_V) W_O,   scores s_ij = (X_i W_Q) . (X_j W_K)
+//     hard        : w_ij = 1[s_ij = max_k s_ik] / |argmax|                (averaging hard attention)
+//     softmax2(b) : w_ij = 2^(b s_ij) / sum_k 2^(b s_ik)   (b s_ij must be an integer; checked)
+//   MLP(a) = relu(... relu(a W_1 + c_1) ...) W_m + c_m   (an empty MLP adds nothing)
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exactformer/rational.hpp"
+
+namespace exactformer {
+
+// ---------------------------------------------------------------------------------------------------
+// Residual layout: named, disjoint blocks of columns.
+
+struct Slot {
+  std::string name;
+  int offset = 0;
+  int dim = 0;
+  int col(int i = 0) const;  // residual column of component i; throws internal_error if out of range
+};
+
+class Layout {
+ public:
+  Slot add(std::string name, int dim);
+  const Slot& at(std::string_view name) const;
+  bool has(std::string_view name) const;
+  int width() const { return width_; }
+  const std::vector<Slot>& slots() const { return slots_; }
+  std::string column_name(int col) const;  // "id_a[2]" or "one"
+
+ private:
+  std::vector<Slot> slots_;
+  int width_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Sublayers.
+
+enum class AttentionKind { hard, softmax2 };
+
+struct AttentionMode {
+  AttentionKind kind = AttentionKind::hard;
+  int b = 0;  // softmax2 only: weights proportional to 2^(b * score)
+  static AttentionMode hard() { return {}; }
+  static AttentionMode softmax2(int b) { return {AttentionKind::softmax2, b}; }
+  std::string str() const;  // "hard" or "softmax2(5)"
+  friend bool operator==(const AttentionMode&, const AttentionMode&) = default;
+};
+
+enum class Mask { none, causal };
+
+struct Head {
+  std::string name;
+  AttentionMode mode;
+  Mask mask = Mask::none;
+  MatQ wq;  // (d, d_k)
+  MatQ wk;  // (d, d_k)
+  MatQ wv;  // (d, d_v)
+  MatQ wo;  // (d_v, d)
+
+  // A zero head of the given sizes; fill it slot to slot with the setters below.
+  static Head zeros(std::string name, const Layout& layout, int d_k, int d_v);
+  void query(const Slot& from, int i, int k, const Q& w) { wq(from.col(i), k) += w; }
+  void key(const Slot& from, int i, int k, const Q& w) { wk(from.col(i), k) += w; }
+  void value(const Slot& from, int i, int v, const Q& w) { wv(from.col(i), v) += w; }
+  void output(int v, const Slot& to, int i, const Q& w) { wo(v, to.col(i)) += w; }
+};
+
+struct Affine {
+  MatQ w;     // (in, out)
+  RowQ bias;  // (1, out)
+  static Affine zeros(int in, int out);
+};
+
+struct Mlp {
+  std::vector<Affine> layers;  // ReLU between consecutive layers; layers[0].w has d rows, last has d columns
+  int hidden_depth() const { return layers.empty() ? 0 : static_cast<int>(layers.size()) - 1; }
+};
+
+struct Layer {
+  std::vector<Head> heads;
+  Mlp mlp;
+};
+
+struct Model {
+  Layout layout;
+  std::vector<Layer> layers;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Shape: what design.md §3 measures on a built model (and what a construction claims as a formula).
+
+struct Shape {
+  int layers = 0;
+  int heads = 0;        // heads per layer (max over layers)
+  int width = 0;        // residual width d
+  int d_k = 0;          // max query/key width
+  int d_v = 0;          // max value width
+  int mlp_depth = 0;    // max hidden layers of any MLP
+  int mlp_width = 0;    // max hidden width of any MLP
+  long params = 0;      // entries of every W_Q, W_K, W_V, W_O, MLP weight and bias
+  int weight_bits = 0;  // largest bit size of any weight numerator or denominator
+  friend bool operator==(const Shape&, const Shape&) = default;
+};
+
+Shape measure(const Model& model);
+std::string describe(const Shape& s);                // "L=1 H=2 d=12 d_k=7 d_v=1 mlp=0x0 params=362 bits=4"
+std::vector<std::string> shape_differences(const Shape& measured, const Shape& claimed);
+
+// ---------------------------------------------------------------------------------------------------
+// Reference forward pass: every row, every sublayer, plain Eigen products in Q. The checker uses the
+// faster Evaluator (evaluator.hpp); the tests hold the two equal.
+
+struct Record {
+  std::vector<std::string> labels;  // "layer 1 attention", "layer 1 mlp", ...
+  std::vector<MatQ> residuals;      // residual stream after each sublayer
+};
+
+// Attention weights of one query row over the visible scores s_0..s_{m-1} (design.md §2).
+RowQ attention_weights(const RowQ& scores, const AttentionMode& mode);
+
+MatQ forward(const Model& model, const MatQ& x0, Record* record = nullptr);
+
+}  // namespace exactformer

@@ -1,0 +1,63 @@
+// The exact scalar: GMP rationals through Boost.Multiprecision, expression templates off, usable in Eigen.
+//
+// Build values only as q(p) or q(p, d) from integers; never from a double literal (Q(0.1) silently has
+// a 2^55 denominator, and Eigen does not reject `A * 0.1`).
+#pragma once
+#include <boost/multiprecision/gmp.hpp>
+#include <boost/multiprecision/eigen.hpp>
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <string>
+
+#include "exactformer/errors.hpp"
+
+namespace exactformer {
+
+using Q = boost::multiprecision::number<boost::multiprecision::gmp_rational, boost::multiprecision::et_off>;
+using Z = boost::multiprecision::number<boost::multiprecision::gmp_int, boost::multiprecision::et_off>;
+
+using MatQ = Eigen::Matrix<Q, Eigen::Dynamic, Eigen::Dynamic>;
+using RowQ = Eigen::Matrix<Q, 1, Eigen::Dynamic>;
+
+inline Q q(std::int64_t p) { return Q(p); }
+inline Q q(std::int64_t p, std::int64_t d) {
+  EXACTFORMER_ASSERT(d != 0, "q(p, 0)");
+  return Q(Z(p), Z(d));  // Boost canonicalises (reduced, positive denominator)
+}
+
+// Bits of |x|: 0 for 0, else floor(log2|x|) + 1.
+inline int bit_length(const Z& x) {
+  if (x == 0) return 0;
+  return static_cast<int>(mpz_sizeinbase(x.backend().data(), 2));
+}
+// Largest bit length of the (reduced) numerator and denominator.
+inline int bit_size(const Q& x) {
+  const int a = static_cast<int>(x == 0 ? 0 : mpz_sizeinbase(mpq_numref(x.backend().data()), 2));
+  const int b = static_cast<int>(mpz_sizeinbase(mpq_denref(x.backend().data()), 2));
+  return a > b ? a : b;
+}
+inline bool is_integer(const Q& x) { return mpz_cmp_ui(mpq_denref(x.backend().data()), 1) == 0; }
+
+// 2^-e (e >= 0), exactly.
+inline Q pow2_neg(unsigned long e) {
+  Q r(1);
+  mpq_div_2exp(r.backend().data(), r.backend().data(), e);
+  return r;
+}
+
+// Canonical "p/q" or "p".
+inline std::string to_string(const Q& x) { return x.str(); }
+
+// Parses "p" or "p/q" (optional sign); throws usage_error on anything else. Result is canonical.
+Q parse_rational(const std::string& s);
+
+// A small exact rational p/d (d > 0) given by a construction for its embedding; converts exactly to
+// every scalar (Q, Checked64, double for the benchmark floor).
+struct Frac64 {
+  std::int64_t num = 0;
+  std::int64_t den = 1;
+  friend bool operator==(const Frac64&, const Frac64&) = default;
+};
+
+}  // namespace exactformer

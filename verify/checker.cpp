@@ -1,0 +1,432 @@
+// The checker (verify/checker.hpp).
+#include "checker.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <istream>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "enumerate.hpp"
+#include "exactformer/evaluator.hpp"
+
+namespace exactformer {
+
+// ---------------------------------------------------------------------------------------------------
+// Graph sources.
+
+namespace {
+
+constexpr std::size_t kBatch = 1 << 15;
+
+class LabelledSource final : public GraphSource {
+ public:
+  LabelledSource(int n_min, int n_max) : n_(n_min), n_max_(n_max), n_min_(n_min) {
+    EXACTFORMER_REQUIRE(n_min >= 1 && n_max <= 11, "labelled enumeration covers 1 <= n <= 11");
+  }
+  bool next_batch(std::vector<Graph>& out) override {
+    out.clear();
+    while (out.size() < kBatch && n_ <= n_max_) {
+      if (index_ == labelled_count(n_)) {
+        ++n_;
+        index_ = 0;
+        continue;
+      }
+      out.push_back(labelled_graph(n_, index_++));
+    }
+    return !out.empty();
+  }
+  std::string describe() const override {
+    return "every labelled graph with " + std::to_string(n_min_) + " <= n <= " + std::to_string(n_max_);
+  }
+
+ private:
+  int n_, n_max_, n_min_;
+  std::uint64_t index_ = 0;
+};
+
+class ListSource final : public GraphSource {
+ public:
+  ListSource(std::vector<Graph> g, std::string d) : graphs_(std::move(g)), description_(std::move(d)) {}
+  bool next_batch(std::vector<Graph>& out) override {
+    out.clear();
+    if (done_) return false;
+    done_ = true;
+    out = graphs_;
+    return !out.empty();
+  }
+  std::string describe() const override { return description_; }
+
+ private:
+  std::vector<Graph> graphs_;
+  std::string description_;
+  bool done_ = false;
+};
+
+class Graph6Source final : public GraphSource {
+ public:
+  Graph6Source(std::istream& in, std::string d, int n_max) : in_(in), description_(std::move(d)), n_max_(n_max) {}
+  bool next_batch(std::vector<Graph>& out) override {
+    out.clear();
+    std::string line;
+    while (out.size() < kBatch && std::getline(in_, line)) {
+      ++line_;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      Graph g;
+      try {
+        g = from_graph6(line);
+      } catch (const usage_error& e) {
+        throw usage_error("graph6 line " + std::to_string(line_) + ": " + e.what());
+      }
+      EXACTFORMER_REQUIRE(g.n() >= 1, "graph6 line " + std::to_string(line_) + ": a graph with no vertices");
+      EXACTFORMER_REQUIRE(g.n() <= n_max_, "graph6 line " + std::to_string(line_) + ": n = " + std::to_string(g.n())
+                                               + " exceeds --n " + std::to_string(n_max_));
+      out.push_back(std::move(g));
+    }
+    return !out.empty();
+  }
+  std::string describe() const override { return description_; }
+
+ private:
+  std::istream& in_;
+  std::string description_;
+  int n_max_;
+  long line_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<GraphSource> labelled_source(int n_min, int n_max) { return std::make_unique<LabelledSource>(n_min, n_max); }
+std::unique_ptr<GraphSource> list_source(std::vector<Graph> graphs, std::string description) {
+  return std::make_unique<ListSource>(std::move(graphs), std::move(description));
+}
+std::unique_ptr<GraphSource> graph6_source(std::istream& in, std::string description, int n_max) {
+  return std::make_unique<Graph6Source>(in, std::move(description), n_max);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+std::string Counterexample::describe() const {
+  std::string order;
+  for (const auto& [a, b] : edge_order) order += (order.empty() ? "" : " ") + std::to_string(a) + "-" + std::to_string(b);
+  return "graph6 " + to_graph6(graph) + " (n=" + std::to_string(graph.n()) + ", edges in token order: " +
+         (order.empty() ? "none" : order) + "), query " + query.str() + ": expected " + std::to_string(expected) +
+         ", got " + (got ? std::to_string(*got) : "undefined") + " [" + variant + "]";
+}
+
+namespace {
+
+void embed_row(const Built& built, Input& x, int row, const Token& t) {
+  Frac64* cells = &x.at(row, 0);
+  std::fill(cells, cells + x.cols, Frac64{});
+  RowWriter w(cells);
+  built.embed(t, w);
+}
+
+Input embed_all(const Built& built, const std::vector<Token>& tokens) {
+  Input x(static_cast<int>(tokens.size()), built.model.layout.width());
+  for (std::size_t i = 0; i < tokens.size(); ++i) embed_row(built, x, static_cast<int>(i), tokens[i]);
+  return x;
+}
+
+Token task_token(const Query& q) {
+  Token t{TokenKind::task, -1, -1};
+  if (!q.args.empty()) t.a = q.args[0];
+  if (q.args.size() > 1) t.b = q.args[1];
+  return t;
+}
+
+template <class S>
+std::optional<long> decode_row(const Built& built, const std::vector<S>& row) {
+  std::vector<Q> values;
+  for (const Slot& s : built.decoder.slots) values.push_back(ScalarTraits<S>::to_q(row[static_cast<std::size_t>(s.col(0))]));
+  return built.decoder.decode(values);
+}
+
+std::vector<std::pair<int, int>> shuffled(std::vector<std::pair<int, int>> edges, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (std::size_t i = edges.size(); i > 1; --i) std::swap(edges[i - 1], edges[static_cast<std::size_t>(rng() % i)]);
+  return edges;
+}
+
+struct GraphOutcome {
+  long queries = 0, evaluations = 0, fallbacks = 0;
+  int bits = 0;
+  std::optional<Counterexample> failure;
+};
+
+// Per-thread state: its own evaluators (they cache per graph).
+class Worker {
+ public:
+  Worker(const Construction& c, const Built& built, const Task& task, const RunOptions& opt)
+      : c_(c), built_(built), task_(task), opt_(opt) {
+    if (opt.fast_path) {
+      try {
+        Evaluator<Checked64> probe(built.model);
+        fast_weights_fit_ = true;
+      } catch (const Checked64::Overflow&) {
+        fast_weights_fit_ = false;  // every evaluation goes to GMP (counted as fallbacks)
+      }
+    }
+  }
+
+  GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
+    GraphOutcome out;
+    const std::vector<Query> queries = all_queries(task_, g.n());
+    std::vector<long> expected;
+    expected.reserve(queries.size());
+    for (const Query& q : queries) expected.push_back(task_.solve(g, q));
+    out.queries = static_cast<long>(queries.size());
+
+    std::vector<std::vector<std::pair<int, int>>> orders{g.edges()};
+    if (c_.order_invariant())
+      for (int o = 1; o < opt_.edge_orders; ++o) orders.push_back(shuffled(orders[0], seq * 1000003ULL + static_cast<std::uint64_t>(o)));
+
+    // Fresh evaluators per graph so that per-graph statistics do not depend on which thread ran what.
+    Evaluator<Q> exact(built_.model);
+    std::optional<Evaluator<Checked64>> fast;
+    if (fast_weights_fit_) fast.emplace(built_.model);
+    const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
+
+    for (const auto& order : orders) {
+      std::vector<Token> tokens = tokenize(g, order, Query{});
+      Input x = embed_all(built_, tokens);
+      const int task_row = x.rows - 1;
+      for (std::size_t qi = 0; qi < queries.size(); ++qi) {
+        embed_row(built_, x, task_row, task_token(queries[qi]));
+        std::optional<long> got;
+        bool done = false;
+        if (fast) {
+          try {
+            const auto row = fast->readout(x, task_row);
+            got = decode_row(built_, row);
+            done = true;
+            if (crosscheck) {
+              Evaluator<Q> reference(built_.model);
+              const auto exact_row = reference.readout(x, task_row);
+              for (std::size_t c = 0; c < row.size(); ++c)
+                if (row[c].to_q() != exact_row[c])
+                  throw internal_error("fast exact path disagrees with GMP on " + to_graph6(g) + " query " +
+                                       queries[qi].str() + " slot " + built_.model.layout.column_name(static_cast<int>(c)) +
+                                       ": " + to_string(row[c].to_q()) + " vs " + to_string(exact_row[c]));
+            }
+          } catch (const Checked64::Overflow&) {
+            ++out.fallbacks;
+            fast.emplace(built_.model);  // its cache may hold a half-finished row
+          }
+        } else if (opt_.fast_path) {
+          ++out.fallbacks;
+        }
+        if (!done) got = decode_row(built_, exact.readout(x, task_row));
+        ++out.evaluations;
+        if (got != expected[qi] && !out.failure)
+          out.failure = Counterexample{g, order, queries[qi], expected[qi], got, built_.variant};
+        if (out.failure && opt_.stop_at_first) break;
+      }
+      if (out.failure && opt_.stop_at_first) break;
+    }
+    out.bits = std::max(exact.max_activation_bits(), fast ? fast->max_activation_bits() : 0);
+    return out;
+  }
+
+ private:
+  const Construction& c_;
+  const Built& built_;
+  const Task& task_;
+  const RunOptions& opt_;
+  bool fast_weights_fit_ = false;
+};
+
+}  // namespace
+
+RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) {
+  const Task& task = find_task(c.task());
+  const int jobs = std::max(1, opt.jobs);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int j = 0; j < jobs; ++j) workers.push_back(std::make_unique<Worker>(c, built, task, opt));
+
+  RunStats stats;
+  std::vector<Graph> batch;
+  std::uint64_t base = 0;
+  while (source.next_batch(batch)) {
+    for (const Graph& g : batch)
+      EXACTFORMER_REQUIRE(g.n() <= n_max, "graph " + to_graph6(g) + " has " + std::to_string(g.n()) +
+                                              " vertices; the model was built for n <= " + std::to_string(n_max));
+    std::vector<GraphOutcome> outcomes(batch.size());
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> first_failure{batch.size()};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    const auto work = [&](Worker& w) {
+      try {
+        constexpr std::size_t chunk = 16;
+        for (;;) {
+          const std::size_t start = next.fetch_add(chunk);
+          if (start >= batch.size()) return;
+          for (std::size_t i = start; i < std::min(start + chunk, batch.size()); ++i) {
+            if (opt.stop_at_first && i > first_failure.load()) return;
+            outcomes[i] = w.run_graph(batch[i], base + i);
+            if (outcomes[i].failure) {
+              std::size_t cur = first_failure.load();
+              while (i < cur && !first_failure.compare_exchange_weak(cur, i)) {
+              }
+            }
+          }
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next.store(batch.size());
+      }
+    };
+    if (jobs == 1) {
+      work(*workers[0]);
+    } else {
+      std::vector<std::thread> threads;
+      for (int j = 0; j < jobs; ++j) threads.emplace_back(work, std::ref(*workers[static_cast<std::size_t>(j)]));
+      for (auto& t : threads) t.join();
+    }
+    if (error) std::rethrow_exception(error);
+    const std::size_t stop = opt.stop_at_first ? std::min(first_failure.load() + 1, batch.size()) : batch.size();
+    for (std::size_t i = 0; i < stop; ++i) {
+      const GraphOutcome& o = outcomes[i];
+      ++stats.graphs;
+      stats.queries += o.queries;
+      stats.evaluations += o.evaluations;
+      stats.fallbacks += o.fallbacks;
+      stats.max_activation_bits = std::max(stats.max_activation_bits, o.bits);
+      if (o.failure && !stats.failure) stats.failure = o.failure;
+    }
+    base += batch.size();
+    if (stats.failure && opt.stop_at_first) break;
+  }
+  return stats;
+}
+
+std::optional<long> evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order,
+                             const Query& query, bool fast_path) {
+  const std::vector<Token> tokens = tokenize(g, order, query);
+  const Input x = embed_all(built, tokens);
+  if (fast_path) {
+    try {
+      Evaluator<Checked64> fast(built.model);
+      return decode_row(built, fast.readout(x, x.rows - 1));
+    } catch (const Checked64::Overflow&) {
+    }
+  }
+  Evaluator<Q> exact(built.model);
+  return decode_row(built, exact.readout(x, x.rows - 1));
+}
+
+Counterexample shrink(const Construction& c, const Built& built, Counterexample cx) {
+  const Task& task = find_task(c.task());
+  const auto fails = [&](const Graph& g, const Query& q) { return evaluate(built, g, g.edges(), q) != task.solve(g, q); };
+  if (!fails(cx.graph, cx.query)) return cx;  // fails only in its own edge order: keep it as found
+  Graph g = cx.graph;
+  Query q = cx.query;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [a, b] : g.edges()) {
+      Graph h = g;
+      h.remove_edge(a, b);
+      if (fails(h, q)) {
+        g = h;
+        changed = true;
+      }
+    }
+    for (int v = g.n() - 1; v >= 0 && g.n() > 1; --v) {
+      if (std::find(q.args.begin(), q.args.end(), v) != q.args.end()) continue;
+      Graph h = g.without_vertex(v);
+      Query r = q;
+      for (int& a : r.args)
+        if (a > v) --a;
+      if (fails(h, r)) {
+        g = h;
+        q = r;
+        changed = true;
+      }
+    }
+  }
+  cx.graph = g;
+  cx.query = q;
+  cx.edge_order = g.edges();
+  cx.expected = task.solve(g, q);
+  cx.got = evaluate(built, g, cx.edge_order, q);
+  return cx;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckOptions& opt) {
+  const auto start = std::chrono::steady_clock::now();
+  CheckResult r;
+  r.spec = spec;
+  r.construction = c.name();
+  r.task = c.task();
+  r.n_max = opt.n_max;
+  const auto make_source = [&]() -> std::unique_ptr<GraphSource> {
+    if (!opt.graphs_file) return labelled_source(1, opt.n_max);
+    throw internal_error("graph6 streams are run through `verify`, not `check`");
+  };
+  for (const Variant& v : spec.variants) {
+    VariantResult vr;
+    const Built built = c.build(opt.n_max, v);
+    vr.variant = built.variant;
+    vr.measured = measure(built.model);
+    vr.claimed = c.claimed(opt.n_max, v);
+    vr.shape_mismatch = shape_differences(vr.measured, vr.claimed);
+    auto source = make_source();
+    r.coverage = source->describe();
+    vr.labelled = run_sweep(c, built, opt.n_max, *source, opt.run);
+    if (vr.labelled.failure) vr.labelled.failure = shrink(c, built, *vr.labelled.failure);
+    for (int n = opt.n_max + 1; n <= opt.family_n_max; ++n) {
+      const Built big = c.build(n, v);
+      const auto diff = shape_differences(measure(big.model), c.claimed(n, v));
+      for (const auto& d : diff) vr.shape_mismatch.push_back("n=" + std::to_string(n) + " " + d);
+      std::vector<Graph> graphs;
+      for (auto& f : families(n)) graphs.push_back(f.graph);
+      auto fam = list_source(std::move(graphs), "families");
+      const RunStats s = run_sweep(c, big, n, *fam, opt.run);
+      vr.families.graphs += s.graphs;
+      vr.families.queries += s.queries;
+      vr.families.evaluations += s.evaluations;
+      vr.families.fallbacks += s.fallbacks;
+      vr.families.max_activation_bits = std::max(vr.families.max_activation_bits, s.max_activation_bits);
+      if (s.failure && !vr.families.failure) vr.families.failure = s.failure;
+    }
+    r.variants.push_back(std::move(vr));
+  }
+  if (opt.family_n_max > opt.n_max)
+    r.coverage += "; families (path, cycle, star, clique, empty, two cliques) for " + std::to_string(opt.n_max + 1) +
+                  " <= n <= " + std::to_string(opt.family_n_max);
+  bool witness_ok = true;
+  if (spec.witness) {
+    const Built broken = c.build(opt.n_max, *spec.witness);
+    r.witness_variant = broken.variant;
+    auto source = make_source();
+    RunOptions wopt = opt.run;
+    wopt.stop_at_first = true;
+    const RunStats s = run_sweep(c, broken, opt.n_max, *source, wopt);
+    r.witness_graphs_searched = s.graphs;
+    if (s.failure) {
+      r.witness = s.failure;
+      r.witness_shrunk = shrink(c, broken, *s.failure);
+    }
+    witness_ok = r.witness.has_value();
+  }
+  r.holds = witness_ok && std::all_of(r.variants.begin(), r.variants.end(), [](const VariantResult& v) { return v.holds(); });
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+std::vector<std::pair<const Construction*, CheckSpec>> all_checks() {
+  std::vector<std::pair<const Construction*, CheckSpec>> out;
+  for (const auto& c : all_constructions())
+    for (auto& s : c->checks()) out.emplace_back(c.get(), std::move(s));
+  return out;
+}
+
+}  // namespace exactformer

@@ -1,0 +1,100 @@
+// The checker: runs a built construction over a stream of graphs and every query, compares each decoded
+// answer with the ground-truth solver, and finds (and shrinks) counterexamples.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exactformer/construction.hpp"
+#include "tasks.hpp"
+
+namespace exactformer {
+
+// A source of graphs, consumed in batches (so that a stdin stream need not fit in memory).
+class GraphSource {
+ public:
+  virtual ~GraphSource() = default;
+  virtual bool next_batch(std::vector<Graph>& out) = 0;  // false when exhausted
+  virtual std::string describe() const = 0;               // "every labelled graph with 1 <= n <= 6"
+};
+
+std::unique_ptr<GraphSource> labelled_source(int n_min, int n_max);
+std::unique_ptr<GraphSource> list_source(std::vector<Graph> graphs, std::string description);
+std::unique_ptr<GraphSource> graph6_source(std::istream& in, std::string description, int n_max);
+
+struct Counterexample {
+  Graph graph;
+  std::vector<std::pair<int, int>> edge_order;  // the edge-token order that failed
+  Query query;
+  long expected = 0;
+  std::optional<long> got;  // nullopt: the decoder was undefined (1/0)
+  std::string variant;
+  std::string describe() const;  // "graph6 DQc, edge order ..., query (0, 3): expected 1, got 0"
+};
+
+struct RunOptions {
+  int jobs = 1;
+  int edge_orders = 2;          // order-invariant constructions: identity plus (orders-1) shuffles
+  bool fast_path = true;        // Checked64 first, GMP on overflow; false: GMP only
+  int crosscheck_every = 251;   // also run the GMP path on every k-th graph and require equality
+  bool stop_at_first = true;
+};
+
+struct RunStats {
+  long graphs = 0;
+  long queries = 0;      // (graph, query) pairs
+  long evaluations = 0;  // forward passes (x edge orders)
+  long fallbacks = 0;    // fast-path overflows redone in GMP
+  int max_activation_bits = 0;
+  std::optional<Counterexample> failure;  // the first in stream order
+};
+
+// Runs `built` (for at most n_max vertices) on every graph of `source`; graphs above n_max are a usage error.
+RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt);
+
+// Evaluates one (graph, edge order, query); returns the decoded answer (nullopt when undefined).
+std::optional<long> evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order,
+                             const Query& query, bool fast_path = true);
+
+// Shrinks a counterexample: deletes edges and vertices (not the queried ones) while it still fails.
+Counterexample shrink(const Construction& c, const Built& built, Counterexample cx);
+
+// ---------------------------------------------------------------------------------------------------
+
+struct CheckOptions {
+  int n_max = 6;
+  int family_n_max = 16;        // families (paths, cycles, ...) for n_max < n <= family_n_max
+  std::optional<std::string> graphs_file;  // graph6 stream instead of labelled enumeration ("-" = stdin)
+  RunOptions run;
+};
+
+struct VariantResult {
+  std::string variant;
+  Shape measured, claimed;
+  std::vector<std::string> shape_mismatch;
+  RunStats labelled;  // exhaustive (or the graph6 stream)
+  RunStats families;
+  bool holds() const { return shape_mismatch.empty() && !labelled.failure && !families.failure; }
+};
+
+struct CheckResult {
+  CheckSpec spec;
+  std::string construction, task, coverage;
+  int n_max = 0;
+  std::vector<VariantResult> variants;
+  std::optional<std::string> witness_variant;
+  std::optional<Counterexample> witness;         // as found
+  std::optional<Counterexample> witness_shrunk;
+  long witness_graphs_searched = 0;
+  double seconds = 0;
+  bool holds = false;
+};
+
+CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckOptions& opt);
+
+// Every registered check: (construction, spec).
+std::vector<std::pair<const Construction*, CheckSpec>> all_checks();
+
+}  // namespace exactformer

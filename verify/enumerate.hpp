@@ -1,0 +1,31 @@
+// Graph sources: every labelled graph on n vertices, named families, graph6 streams.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "exactformer/graph.hpp"
+
+namespace exactformer {
+
+// 2^(n(n-1)/2): the number of labelled graphs on {0..n-1} (n <= 11).
+std::uint64_t labelled_count(int n);
+// Labelled graph number `index`: bit k of index is the k-th vertex pair in the order of Graph::edges().
+Graph labelled_graph(int n, std::uint64_t index);
+
+// Families (design.md §5), on n vertices.
+Graph path_graph(int n);
+Graph cycle_graph(int n);        // n >= 3
+Graph star_graph(int n);         // centre 0
+Graph complete_graph(int n);
+Graph empty_graph(int n);
+Graph two_cliques(int n);        // K_{ceil(n/2)} and K_{floor(n/2)}, disjoint
+
+struct NamedGraph {
+  std::string family;  // "path", "cycle", ...
+  Graph graph;
+};
+// Every family member on exactly n vertices (those defined for n).
+std::vector<NamedGraph> families(int n);
+
+}  // namespace exactformer

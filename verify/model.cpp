@@ -1,0 +1,206 @@
+// Implementation of include/exactformer/model.hpp: layout, shape measurement, reference forward pass.
+#include "exactformer/model.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace exactformer {
+
+int Slot::col(int i) const {
+  EXACTFORMER_ASSERT(i >= 0 && i < dim, "slot " + name + " has no component " + std::to_string(i));
+  return offset + i;
+}
+
+Slot Layout::add(std::string name, int dim) {
+  EXACTFORMER_ASSERT(dim >= 0, "negative slot width");
+  EXACTFORMER_ASSERT(!has(name), "duplicate slot " + name);
+  slots_.push_back(Slot{std::move(name), width_, dim});
+  width_ += dim;
+  return slots_.back();
+}
+
+const Slot& Layout::at(std::string_view name) const {
+  for (const auto& s : slots_)
+    if (s.name == name) return s;
+  throw internal_error("no slot named " + std::string(name));
+}
+
+bool Layout::has(std::string_view name) const {
+  return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.name == name; });
+}
+
+std::string Layout::column_name(int col) const {
+  for (const auto& s : slots_)
+    if (col >= s.offset && col < s.offset + s.dim)
+      return s.dim == 1 ? s.name : s.name + "[" + std::to_string(col - s.offset) + "]";
+  throw internal_error("column " + std::to_string(col) + " outside the layout");
+}
+
+std::string AttentionMode::str() const {
+  return kind == AttentionKind::hard ? "hard" : "softmax2(" + std::to_string(b) + ")";
+}
+
+Head Head::zeros(std::string name, const Layout& layout, int d_k, int d_v) {
+  const int d = layout.width();
+  Head h;
+  h.name = std::move(name);
+  h.wq = MatQ::Zero(d, d_k);
+  h.wk = MatQ::Zero(d, d_k);
+  h.wv = MatQ::Zero(d, d_v);
+  h.wo = MatQ::Zero(d_v, d);
+  return h;
+}
+
+Affine Affine::zeros(int in, int out) { return Affine{MatQ::Zero(in, out), RowQ::Zero(out)}; }
+
+// ---------------------------------------------------------------------------------------------------
+
+namespace {
+int max_bits(const MatQ& m) {
+  int b = 0;
+  for (Eigen::Index i = 0; i < m.size(); ++i) b = std::max(b, bit_size(m.data()[i]));
+  return b;
+}
+}  // namespace
+
+Shape measure(const Model& model) {
+  Shape s;
+  s.layers = static_cast<int>(model.layers.size());
+  s.width = model.layout.width();
+  for (const auto& layer : model.layers) {
+    s.heads = std::max(s.heads, static_cast<int>(layer.heads.size()));
+    for (const auto& h : layer.heads) {
+      s.d_k = std::max(s.d_k, static_cast<int>(h.wq.cols()));
+      s.d_v = std::max(s.d_v, static_cast<int>(h.wv.cols()));
+      s.params += static_cast<long>(h.wq.size() + h.wk.size() + h.wv.size() + h.wo.size());
+      for (const MatQ* m : {&h.wq, &h.wk, &h.wv, &h.wo}) s.weight_bits = std::max(s.weight_bits, max_bits(*m));
+    }
+    s.mlp_depth = std::max(s.mlp_depth, layer.mlp.hidden_depth());
+    for (std::size_t i = 0; i < layer.mlp.layers.size(); ++i) {
+      const auto& a = layer.mlp.layers[i];
+      if (i + 1 < layer.mlp.layers.size()) s.mlp_width = std::max(s.mlp_width, static_cast<int>(a.w.cols()));
+      s.params += static_cast<long>(a.w.size() + a.bias.size());
+      s.weight_bits = std::max({s.weight_bits, max_bits(a.w), max_bits(a.bias)});
+    }
+  }
+  return s;
+}
+
+std::string describe(const Shape& s) {
+  std::ostringstream o;
+  o << "L=" << s.layers << " H=" << s.heads << " d=" << s.width << " d_k=" << s.d_k << " d_v=" << s.d_v
+    << " mlp=" << s.mlp_depth << "x" << s.mlp_width << " params=" << s.params << " bits=" << s.weight_bits;
+  return o.str();
+}
+
+std::vector<std::string> shape_differences(const Shape& m, const Shape& c) {
+  std::vector<std::string> out;
+  const auto cmp = [&](const char* name, long a, long b) {
+    if (a != b) out.push_back(std::string(name) + ": measured " + std::to_string(a) + ", claimed " + std::to_string(b));
+  };
+  cmp("layers", m.layers, c.layers);
+  cmp("heads", m.heads, c.heads);
+  cmp("width", m.width, c.width);
+  cmp("d_k", m.d_k, c.d_k);
+  cmp("d_v", m.d_v, c.d_v);
+  cmp("mlp_depth", m.mlp_depth, c.mlp_depth);
+  cmp("mlp_width", m.mlp_width, c.mlp_width);
+  cmp("params", m.params, c.params);
+  cmp("weight_bits", m.weight_bits, c.weight_bits);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+RowQ attention_weights(const RowQ& scores, const AttentionMode& mode) {
+  const Eigen::Index m = scores.size();
+  EXACTFORMER_ASSERT(m > 0, "attention over an empty set");
+  RowQ w = RowQ::Zero(m);
+  const Q top = scores.maxCoeff();
+  if (mode.kind == AttentionKind::hard) {
+    long count = 0;
+    for (Eigen::Index j = 0; j < m; ++j) count += scores(j) == top ? 1 : 0;
+    for (Eigen::Index j = 0; j < m; ++j)
+      if (scores(j) == top) w(j) = q(1, count);
+    return w;
+  }
+  // softmax2(b): 2^(b s_j) / sum_k 2^(b s_k) = 2^-(b(top - s_j)) / sum_k 2^-(b(top - s_k)).
+  Q total(0);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const Q gap = Q(mode.b) * (top - scores(j));
+    EXACTFORMER_REQUIRE(is_integer(Q(mode.b) * scores(j)),
+                        "softmax2(" + std::to_string(mode.b) + "): b*score = " + to_string(Q(mode.b) * scores(j))
+                            + " is not an integer");
+    EXACTFORMER_REQUIRE(gap < Q(1L << 40), "softmax2: score gap too large to represent");
+    w(j) = pow2_neg(static_cast<unsigned long>(gap.convert_to<long>()));
+    total += w(j);
+  }
+  for (Eigen::Index j = 0; j < m; ++j) w(j) /= total;
+  return w;
+}
+
+MatQ forward(const Model& model, const MatQ& x0, Record* record) {
+  EXACTFORMER_ASSERT(x0.cols() == model.layout.width(), "input width differs from the layout");
+  const Eigen::Index t = x0.rows();
+  MatQ x = x0;
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    const Layer& layer = model.layers[l];
+    MatQ a = x;
+    for (const Head& h : layer.heads) {
+      const MatQ qm = x * h.wq, km = x * h.wk, vm = x * h.wv;  // (T,d_k) (T,d_k) (T,d_v)
+      MatQ mixed = MatQ::Zero(t, vm.cols());                   // (T,d_v)
+      for (Eigen::Index i = 0; i < t; ++i) {
+        const Eigen::Index visible = h.mask == Mask::causal ? i + 1 : t;
+        const RowQ scores = qm.row(i) * km.topRows(visible).transpose();
+        const RowQ w = attention_weights(scores, h.mode);
+        mixed.row(i) = w * vm.topRows(visible);
+      }
+      a += mixed * h.wo;
+    }
+    if (record) {
+      record->labels.push_back("layer " + std::to_string(l + 1) + " attention");
+      record->residuals.push_back(a);
+    }
+    x = a;
+    if (!layer.mlp.layers.empty()) {
+      MatQ hdn = a;
+      for (std::size_t i = 0; i < layer.mlp.layers.size(); ++i) {
+        const Affine& f = layer.mlp.layers[i];
+        MatQ next = hdn * f.w;
+        next.rowwise() += f.bias;
+        if (i + 1 < layer.mlp.layers.size()) next = next.cwiseMax(MatQ::Zero(next.rows(), next.cols()));
+        hdn = std::move(next);
+      }
+      x = a + hdn;
+    }
+    if (record) {
+      record->labels.push_back("layer " + std::to_string(l + 1) + " mlp");
+      record->residuals.push_back(x);
+    }
+  }
+  return x;
+}
+
+Q parse_rational(const std::string& s) {
+  std::size_t i = 0;
+  const auto digits = [&](std::size_t from) {
+    std::size_t j = from;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
+    return j;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  std::size_t e = digits(i);
+  EXACTFORMER_REQUIRE(e > i, "not a rational: \"" + s + "\"");
+  Z num(s.substr(0, e));
+  Z den(1);
+  if (e < s.size()) {
+    EXACTFORMER_REQUIRE(s[e] == '/', "not a rational: \"" + s + "\"");
+    const std::size_t e2 = digits(e + 1);
+    EXACTFORMER_REQUIRE(e2 == s.size() && e2 > e + 1, "not a rational: \"" + s + "\"");
+    den = Z(s.substr(e + 1));
+    EXACTFORMER_REQUIRE(den != 0, "zero denominator: \"" + s + "\"");
+  }
+  return Q(num, den);
+}
+
+}  // namespace exactformer

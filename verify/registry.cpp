@@ -1,0 +1,100 @@
+// Registry of constructions (constructions/list.inc) and helpers shared by constructions.
+#include "exactformer/construction.hpp"
+
+#include <sstream>
+
+#include "exactformer/errors.hpp"
+
+namespace exactformer {
+
+#define EXACTFORMER_CONSTRUCTION(name) std::unique_ptr<Construction> make_##name();
+#include "../constructions/list.inc"
+#undef EXACTFORMER_CONSTRUCTION
+
+namespace {
+std::vector<std::unique_ptr<Construction>>& registry() {
+  static std::vector<std::unique_ptr<Construction>> list = [] {
+    std::vector<std::unique_ptr<Construction>> l;
+#define EXACTFORMER_CONSTRUCTION(name) l.push_back(make_##name());
+#include "../constructions/list.inc"
+#undef EXACTFORMER_CONSTRUCTION
+    return l;
+  }();
+  return list;
+}
+}  // namespace
+
+const std::vector<std::unique_ptr<Construction>>& all_constructions() { return registry(); }
+
+const Construction& find_construction(const std::string& name) {
+  for (const auto& c : registry())
+    if (c->name() == name) return *c;
+  throw usage_error("unknown construction \"" + name + "\" (see `exactformer list`)");
+}
+
+void register_construction(std::unique_ptr<Construction> c) { registry().push_back(std::move(c)); }
+
+std::string Variant::str() const {
+  std::string s = kind == AttentionKind::hard ? "hard" : "softmax2";
+  if (kind == AttentionKind::softmax2) {
+    if (b) s += "(b=" + std::to_string(*b) + ")";
+    else if (b_offset != 0) s += "(b(n)" + std::to_string(b_offset) + ")";
+    else s += "(b(n))";
+  }
+  if (code_bits_offset != 0) s += ", k(n)" + std::to_string(code_bits_offset) + " code bits";
+  if (layers_offset != 0) s += ", L(n)" + std::to_string(layers_offset) + " layers";
+  return s;
+}
+
+std::string Decoder::str() const {
+  std::string terms;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (i) terms += " + ";
+    terms += kind == Kind::threshold_half ? slots[i].name : "(1/" + slots[i].name + " - 1)";
+  }
+  return kind == Kind::threshold_half ? "[" + terms + " >= 1/2]" : "round(" + terms + ")";
+}
+
+std::optional<long> Decoder::decode(const std::vector<Q>& values) const {
+  Q sum(0);
+  for (const Q& v : values) {
+    if (kind == Kind::threshold_half) {
+      sum += v;
+    } else {
+      if (v == 0) return std::nullopt;
+      sum += Q(1) / v - 1;
+    }
+  }
+  if (kind == Kind::threshold_half) return sum >= q(1, 2) ? 1L : 0L;
+  // round(x) = floor(x + 1/2)
+  const Q shifted = sum + q(1, 2);
+  Z fl = numerator(shifted) / denominator(shifted);  // truncates toward zero
+  if (shifted < 0 && Q(fl) != shifted) fl -= 1;
+  if (abs(fl) > Z(1L << 62)) return std::nullopt;
+  return fl.convert_to<long>();
+}
+
+int code_bits(int n) {
+  int k = 1;
+  while ((1L << k) < n) ++k;
+  return k;
+}
+
+int floor_log2(long x) {
+  EXACTFORMER_ASSERT(x >= 1, "floor_log2 of a non-positive number");
+  int r = 0;
+  while (x >>= 1) ++r;
+  return r;
+}
+
+int bit_length_of(long x) {
+  if (x < 0) x = -x;
+  int r = 0;
+  while (x) {
+    ++r;
+    x >>= 1;
+  }
+  return r;
+}
+
+}  // namespace exactformer

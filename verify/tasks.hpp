@@ -1,0 +1,25 @@
+// Tasks: a name, the shape of its query, and its ground truth (a solver from solvers.hpp).
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exactformer/graph.hpp"
+
+namespace exactformer {
+
+struct Task {
+  std::string name;     // "edge_existence"
+  std::string summary;  // one line
+  int arity = 0;        // vertex arguments of the task token: 0, 1 (every vertex) or 2 (every ordered pair)
+  std::function<long(const Graph&, const Query&)> solve;
+};
+
+const std::vector<Task>& all_tasks();
+const Task& find_task(std::string_view name);  // usage_error if unknown
+
+// Every query of the task on a graph with n vertices: (), (v) for each v, or (u, v) for each ordered pair.
+std::vector<Query> all_queries(const Task& task, int n);
+
+}  // namespace exactformer
