@@ -139,13 +139,6 @@ Token task_token(const Query& q) {
   return t;
 }
 
-template <class S>
-std::optional<long> decode_row(const Built& built, const std::vector<S>& row) {
-  std::vector<Q> values;
-  for (const Slot& s : built.decoder.slots) values.push_back(ScalarTraits<S>::to_q(row[static_cast<std::size_t>(s.col(0))]));
-  return built.decoder.decode(values);
-}
-
 std::vector<std::pair<int, int>> shuffled(std::vector<std::pair<int, int>> edges, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (std::size_t i = edges.size(); i > 1; --i) std::swap(edges[i - 1], edges[static_cast<std::size_t>(rng() % i)]);
@@ -153,25 +146,91 @@ std::vector<std::pair<int, int>> shuffled(std::vector<std::pair<int, int>> edges
 }
 
 struct GraphOutcome {
-  long queries = 0, evaluations = 0, fallbacks = 0;
+  long queries = 0, evaluations = 0, fallbacks = 0, gmp_fallbacks = 0;
   int bits = 0;
   std::optional<Counterexample> failure;
 };
 
-// Per-thread state: its own evaluators (they cache per graph).
+// The three tiers of exact evaluation: int64, int128, GMP. Each tier that overflows is reset (its cache
+// may hold a half-computed row) and the evaluation is redone one tier up.
+class TieredEvaluator {
+ public:
+  TieredEvaluator(const Model& m, bool fast_path) : exact_(m) {
+    if (!fast_path) return;
+    try {
+      t64_.emplace(m);
+    } catch (const Overflow&) {
+    }
+    try {
+      t128_.emplace(m);
+    } catch (const Overflow&) {
+    }
+  }
+  void reset() {
+    bits_ = 0;
+    if (t64_) t64_->reset();
+    if (t128_) t128_->reset();
+    exact_.reset();
+  }
+  // The decoded answer; `tier` is set to 0 (int64), 1 (int128) or 2 (GMP).
+  std::optional<long> run(const Decoder& d, const Input& x, int row, int& tier) {
+    if (t64_) {
+      try {
+        tier = 0;
+        return decode(d, t64_->readout(x, row));
+      } catch (const Overflow&) {
+        bits_ = std::max(bits_, t64_->max_activation_bits());
+        t64_->reset();
+      }
+    }
+    if (t128_) {
+      try {
+        tier = 1;
+        return decode(d, t128_->readout(x, row));
+      } catch (const Overflow&) {
+        bits_ = std::max(bits_, t128_->max_activation_bits());
+        t128_->reset();
+      }
+    }
+    tier = 2;
+    return decode_readout(d, exact_.readout(x, row));
+  }
+  // Decodes in S; the decoder's few operations are redone in GMP if they overflow S.
+  template <class S>
+  static std::optional<long> decode(const Decoder& d, const std::vector<S>& row) {
+    try {
+      return decode_readout(d, row);
+    } catch (const Overflow&) {
+      std::vector<Q> exact;
+      for (const S& v : row) exact.push_back(v.to_q());
+      return decode_readout(d, exact);
+    }
+  }
+  // The readout row through the tier `run` used last, as exact rationals.
+  std::vector<Q> last_row(const Input& x, int row, int tier) {
+    std::vector<Q> out;
+    if (tier == 0) for (const auto& v : t64_->readout(x, row)) out.push_back(v.to_q());
+    if (tier == 1) for (const auto& v : t128_->readout(x, row)) out.push_back(v.to_q());
+    if (tier == 2) out = exact_.readout(x, row);
+    return out;
+  }
+  int max_activation_bits() const {
+    return std::max({bits_, exact_.max_activation_bits(), t64_ ? t64_->max_activation_bits() : 0,
+                     t128_ ? t128_->max_activation_bits() : 0});
+  }
+
+ private:
+  std::optional<Evaluator<Checked64>> t64_;
+  std::optional<Evaluator<Checked128>> t128_;
+  Evaluator<Q> exact_;
+  int bits_ = 0;
+};
+
+// Per-thread state.
 class Worker {
  public:
   Worker(const Construction& c, const Built& built, const Task& task, const RunOptions& opt)
-      : c_(c), built_(built), task_(task), opt_(opt) {
-    if (opt.fast_path) {
-      try {
-        Evaluator<Checked64> probe(built.model);
-        fast_weights_fit_ = true;
-      } catch (const Checked64::Overflow&) {
-        fast_weights_fit_ = false;  // every evaluation goes to GMP (counted as fallbacks)
-      }
-    }
-  }
+      : c_(c), built_(built), task_(task), opt_(opt), eval_(built.model, opt.fast_path) {}
 
   GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
     GraphOutcome out;
@@ -185,42 +244,28 @@ class Worker {
     if (c_.order_invariant())
       for (int o = 1; o < opt_.edge_orders; ++o) orders.push_back(shuffled(orders[0], seq * 1000003ULL + static_cast<std::uint64_t>(o)));
 
-    // Fresh evaluators per graph so that per-graph statistics do not depend on which thread ran what.
-    Evaluator<Q> exact(built_.model);
-    std::optional<Evaluator<Checked64>> fast;
-    if (fast_weights_fit_) fast.emplace(built_.model);
+    eval_.reset();  // per-graph statistics must not depend on which thread ran what
     const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
-
     for (const auto& order : orders) {
       std::vector<Token> tokens = tokenize(g, order, Query{});
       Input x = embed_all(built_, tokens);
       const int task_row = x.rows - 1;
       for (std::size_t qi = 0; qi < queries.size(); ++qi) {
         embed_row(built_, x, task_row, task_token(queries[qi]));
-        std::optional<long> got;
-        bool done = false;
-        if (fast) {
-          try {
-            const auto row = fast->readout(x, task_row);
-            got = decode_row(built_, row);
-            done = true;
-            if (crosscheck) {
-              Evaluator<Q> reference(built_.model);
-              const auto exact_row = reference.readout(x, task_row);
-              for (std::size_t c = 0; c < row.size(); ++c)
-                if (row[c].to_q() != exact_row[c])
-                  throw internal_error("fast exact path disagrees with GMP on " + to_graph6(g) + " query " +
-                                       queries[qi].str() + " slot " + built_.model.layout.column_name(static_cast<int>(c)) +
-                                       ": " + to_string(row[c].to_q()) + " vs " + to_string(exact_row[c]));
-            }
-          } catch (const Checked64::Overflow&) {
-            ++out.fallbacks;
-            fast.emplace(built_.model);  // its cache may hold a half-finished row
-          }
-        } else if (opt_.fast_path) {
-          ++out.fallbacks;
+        int tier = 0;
+        const std::optional<long> got = eval_.run(built_.decoder, x, task_row, tier);
+        if (tier >= 1 && opt_.fast_path) ++out.fallbacks;
+        if (tier == 2 && opt_.fast_path) ++out.gmp_fallbacks;
+        if (crosscheck && tier < 2) {
+          const std::vector<Q> fast_row = eval_.last_row(x, task_row, tier);
+          Evaluator<Q> reference(built_.model);
+          const std::vector<Q> exact_row = reference.readout(x, task_row);
+          for (std::size_t c = 0; c < exact_row.size(); ++c)
+            if (fast_row[c] != exact_row[c])
+              throw internal_error("fast exact path disagrees with GMP on " + to_graph6(g) + " query " + queries[qi].str() +
+                                   " slot " + built_.model.layout.column_name(static_cast<int>(c)) + ": " +
+                                   to_string(fast_row[c]) + " vs " + to_string(exact_row[c]));
         }
-        if (!done) got = decode_row(built_, exact.readout(x, task_row));
         ++out.evaluations;
         if (got != expected[qi] && !out.failure)
           out.failure = Counterexample{g, order, queries[qi], expected[qi], got, built_.variant};
@@ -228,7 +273,7 @@ class Worker {
       }
       if (out.failure && opt_.stop_at_first) break;
     }
-    out.bits = std::max(exact.max_activation_bits(), fast ? fast->max_activation_bits() : 0);
+    out.bits = eval_.max_activation_bits();
     return out;
   }
 
@@ -237,7 +282,7 @@ class Worker {
   const Built& built_;
   const Task& task_;
   const RunOptions& opt_;
-  bool fast_weights_fit_ = false;
+  TieredEvaluator eval_;
 };
 
 }  // namespace
@@ -297,6 +342,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
       stats.queries += o.queries;
       stats.evaluations += o.evaluations;
       stats.fallbacks += o.fallbacks;
+      stats.gmp_fallbacks += o.gmp_fallbacks;
       stats.max_activation_bits = std::max(stats.max_activation_bits, o.bits);
       if (o.failure && !stats.failure) stats.failure = o.failure;
     }
@@ -310,15 +356,9 @@ std::optional<long> evaluate(const Built& built, const Graph& g, const std::vect
                              const Query& query, bool fast_path) {
   const std::vector<Token> tokens = tokenize(g, order, query);
   const Input x = embed_all(built, tokens);
-  if (fast_path) {
-    try {
-      Evaluator<Checked64> fast(built.model);
-      return decode_row(built, fast.readout(x, x.rows - 1));
-    } catch (const Checked64::Overflow&) {
-    }
-  }
-  Evaluator<Q> exact(built.model);
-  return decode_row(built, exact.readout(x, x.rows - 1));
+  TieredEvaluator eval(built.model, fast_path);
+  int tier = 0;
+  return eval.run(built.decoder, x, x.rows - 1, tier);
 }
 
 Counterexample shrink(const Construction& c, const Built& built, Counterexample cx) {
@@ -394,6 +434,7 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
       vr.families.queries += s.queries;
       vr.families.evaluations += s.evaluations;
       vr.families.fallbacks += s.fallbacks;
+      vr.families.gmp_fallbacks += s.gmp_fallbacks;
       vr.families.max_activation_bits = std::max(vr.families.max_activation_bits, s.max_activation_bits);
       if (s.failure && !vr.families.failure) vr.families.failure = s.failure;
     }

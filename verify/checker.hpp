@@ -37,7 +37,7 @@ struct Counterexample {
 struct RunOptions {
   int jobs = 1;
   int edge_orders = 2;          // order-invariant constructions: identity plus (orders-1) shuffles
-  bool fast_path = true;        // Checked64 first, GMP on overflow; false: GMP only
+  bool fast_path = true;        // Checked64, then Checked128 on overflow, then GMP; false: GMP only
   int crosscheck_every = 251;   // also run the GMP path on every k-th graph and require equality
   bool stop_at_first = true;
 };
@@ -46,7 +46,8 @@ struct RunStats {
   long graphs = 0;
   long queries = 0;      // (graph, query) pairs
   long evaluations = 0;  // forward passes (x edge orders)
-  long fallbacks = 0;    // fast-path overflows redone in GMP
+  long fallbacks = 0;      // evaluations that overflowed int64 (redone in int128)
+  long gmp_fallbacks = 0;  // ... that also overflowed int128 (redone in GMP)
   int max_activation_bits = 0;
   std::optional<Counterexample> failure;  // the first in stream order
 };

@@ -55,25 +55,6 @@ std::string Decoder::str() const {
   return kind == Kind::threshold_half ? "[" + terms + " >= 1/2]" : "round(" + terms + ")";
 }
 
-std::optional<long> Decoder::decode(const std::vector<Q>& values) const {
-  Q sum(0);
-  for (const Q& v : values) {
-    if (kind == Kind::threshold_half) {
-      sum += v;
-    } else {
-      if (v == 0) return std::nullopt;
-      sum += Q(1) / v - 1;
-    }
-  }
-  if (kind == Kind::threshold_half) return sum >= q(1, 2) ? 1L : 0L;
-  // round(x) = floor(x + 1/2)
-  const Q shifted = sum + q(1, 2);
-  Z fl = numerator(shifted) / denominator(shifted);  // truncates toward zero
-  if (shifted < 0 && Q(fl) != shifted) fl -= 1;
-  if (abs(fl) > Z(1L << 62)) return std::nullopt;
-  return fl.convert_to<long>();
-}
-
 int code_bits(int n) {
   int k = 1;
   while ((1L << k) < n) ++k;

@@ -1,24 +1,69 @@
-// Checked64: an exact rational with 64-bit numerator and denominator for the fast exact path.
+// CheckedRational<Int>: an exact rational with machine-integer numerator and denominator, for the fast
+// exact path. Checked64 (int64) is tried first, Checked128 (i128) next, GMP (Q) last.
 //
-// Every operation is overflow-checked; on overflow it throws Checked64::Overflow and the caller redoes
-// that evaluation in GMP (Q). Values are kept canonical (reduced, den > 0) so that a Checked64 result and
-// the corresponding Q result are equal exactly when their (num, den) pairs are equal. INT64_MIN is never
+// Every operation is overflow-checked; on overflow it throws Overflow and the caller redoes that
+// evaluation one tier up. Values are kept canonical (reduced, den > 0) so that a result equals the
+// corresponding Q result exactly when their (num, den) pairs are equal. The most negative Int is never
 // produced, so negation and abs cannot overflow.
 #pragma once
 #include <cstdint>
-#include <numeric>
+#include <limits>
+#include <type_traits>
 
 #include "exactformer/rational.hpp"
 
 namespace exactformer {
 
-class Checked64 {
- public:
-  struct Overflow {};
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
-  constexpr Checked64() = default;
-  Checked64(std::int64_t n) : num_(check(n)) {}  // NOLINT: integers convert implicitly
-  static Checked64 fraction(std::int64_t n, std::int64_t d) {
+// Thrown by every tier of the fast path when a value does not fit.
+struct Overflow {};
+
+namespace detail {
+template <class Int>
+constexpr Int int_min() {
+  if constexpr (sizeof(Int) == 16) return static_cast<Int>(static_cast<u128>(1) << 127);
+  else return std::numeric_limits<Int>::min();
+}
+template <class Int>
+Int gcd(Int a, Int b) {  // Euclid on magnitudes; std::gcd rejects __int128 in strict C++ modes
+  if (a < 0) a = -a;
+  if (b < 0) b = -b;
+  while (b != 0) {
+    const Int t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+template <class Int>
+int bit_length(Int v) {
+  using U = std::conditional_t<sizeof(Int) == 16, u128, std::uint64_t>;
+  U u = static_cast<U>(v < 0 ? -v : v);
+  int r = 0;
+  if constexpr (sizeof(Int) == 16) {
+    const auto hi = static_cast<std::uint64_t>(u >> 64);
+    if (hi) return 128 - __builtin_clzll(hi);
+    u &= ~std::uint64_t{0};
+  }
+  const auto lo = static_cast<std::uint64_t>(u);
+  r = lo ? 64 - __builtin_clzll(lo) : 0;
+  return r;
+}
+}  // namespace detail
+
+template <class Int>
+class CheckedRational {
+ public:
+  using Overflow = exactformer::Overflow;
+  using Checked64 = CheckedRational;  // the class's own name inside the body below
+
+  constexpr CheckedRational() = default;
+  CheckedRational(Int n) : num_(check(n)) {}  // NOLINT: integers convert implicitly
+  template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, Int>, int> = 0>
+  CheckedRational(I n) : num_(check(static_cast<Int>(n))) {}  // NOLINT
+  static Checked64 fraction(Int n, Int d) {
     if (d == 0) throw internal_error("Checked64: zero denominator");
     if (d < 0) { n = neg(n); d = neg(d); }
     Checked64 r;
@@ -29,37 +74,39 @@ class Checked64 {
   }
   // Exact conversion from Q; throws Overflow when it does not fit.
   static Checked64 from(const Q& x) {
-    const auto* nu = mpq_numref(x.backend().data());
-    const auto* de = mpq_denref(x.backend().data());
-    if (!mpz_fits_slong_p(nu) || !mpz_fits_slong_p(de)) throw Overflow{};
     Checked64 r;
-    r.num_ = check(mpz_get_si(nu));
-    r.den_ = mpz_get_si(de);
+    r.num_ = check(from_mpz(mpq_numref(x.backend().data())));
+    r.den_ = from_mpz(mpq_denref(x.backend().data()));
     return r;
   }
   static Checked64 from(const Frac64& f) { return fraction(f.num, f.den); }
-  Q to_q() const { return q(num_, den_); }
+  Q to_q() const { return Q(to_z(num_), to_z(den_)); }
 
-  std::int64_t num() const { return num_; }
-  std::int64_t den() const { return den_; }
+  Int num() const { return num_; }
+  Int den() const { return den_; }
   bool is_integer() const { return den_ == 1; }
   int bit_size() const {
-    const auto bits = [](std::int64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(static_cast<std::uint64_t>(v < 0 ? -v : v)); };
-    const int a = bits(num_), b = bits(den_);
+    const int a = detail::bit_length(num_), b = detail::bit_length(den_);
     return a > b ? a : b;
+  }
+  // floor(x), exact.
+  Int floor() const {
+    Int f = num_ / den_;
+    if (num_ % den_ != 0 && num_ < 0) f -= 1;
+    return f;
   }
 
   // 2^-e, e >= 0.
   static Checked64 pow2_neg(long e) {
-    if (e < 0 || e > 61) throw Overflow{};
-    return fraction(1, std::int64_t{1} << e);
+    if (e < 0 || e > static_cast<long>(sizeof(Int)) * 8 - 3) throw Overflow{};
+    return fraction(1, Int{1} << e);
   }
 
   friend Checked64 operator+(const Checked64& a, const Checked64& b) {
     if (a.den_ == 1 && b.den_ == 1) return Checked64(add(a.num_, b.num_));
-    const std::int64_t g = std::gcd(a.den_, b.den_);
-    const std::int64_t t = add(mul(a.num_, b.den_ / g), mul(b.num_, a.den_ / g));
-    const std::int64_t g2 = std::gcd(t, g);
+    const Int g = detail::gcd(a.den_, b.den_);
+    const Int t = add(mul(a.num_, b.den_ / g), mul(b.num_, a.den_ / g));
+    const Int g2 = detail::gcd(t, g);
     Checked64 r;
     r.num_ = t / g2;
     r.den_ = mul(a.den_ / g, b.den_ / g2);
@@ -73,8 +120,8 @@ class Checked64 {
   friend Checked64 operator-(const Checked64& a, const Checked64& b) { return a + (-b); }
   friend Checked64 operator*(const Checked64& a, const Checked64& b) {
     if (a.den_ == 1 && b.den_ == 1) return Checked64(mul(a.num_, b.num_));
-    const std::int64_t g1 = std::gcd(a.num_, b.den_);
-    const std::int64_t g2 = std::gcd(b.num_, a.den_);
+    const Int g1 = detail::gcd(a.num_, b.den_);
+    const Int g2 = detail::gcd(b.num_, a.den_);
     Checked64 r;
     r.num_ = mul(a.num_ / (g1 ? g1 : 1), b.num_ / (g2 ? g2 : 1));
     r.den_ = mul(a.den_ / (g2 ? g2 : 1), b.den_ / (g1 ? g1 : 1));
@@ -93,38 +140,69 @@ class Checked64 {
   friend bool operator==(const Checked64& a, const Checked64& b) { return a.num_ == b.num_ && a.den_ == b.den_; }
   friend bool operator<(const Checked64& a, const Checked64& b) {
     if (a.den_ == b.den_) return a.num_ < b.num_;
-    return static_cast<__int128>(a.num_) * b.den_ < static_cast<__int128>(b.num_) * a.den_;
+    if constexpr (sizeof(Int) == 8) {
+      return static_cast<i128>(a.num_) * b.den_ < static_cast<i128>(b.num_) * a.den_;
+    } else {
+      return (a - b).num_ < 0;  // may throw Overflow
+    }
   }
   friend bool operator>(const Checked64& a, const Checked64& b) { return b < a; }
   friend bool operator<=(const Checked64& a, const Checked64& b) { return !(b < a); }
   friend bool operator>=(const Checked64& a, const Checked64& b) { return !(a < b); }
 
  private:
-  static constexpr std::int64_t check(std::int64_t v) {
-    if (v == INT64_MIN) throw Overflow{};
+  static constexpr Int check(Int v) {
+    if (v == detail::int_min<Int>()) throw Overflow{};
     return v;
   }
-  static std::int64_t add(std::int64_t a, std::int64_t b) {
-    std::int64_t r;
+  static Int from_mpz(mpz_srcptr z) {
+    if (mpz_sizeinbase(z, 2) > sizeof(Int) * 8 - 2) throw Overflow{};
+    if constexpr (sizeof(Int) == 8) {
+      return mpz_get_si(z);
+    } else {
+      const size_t limbs = mpz_size(z);
+      u128 u = 0;
+      for (size_t i = limbs; i-- > 0;) u = (u << 64) | static_cast<std::uint64_t>(mpz_getlimbn(z, static_cast<mp_size_t>(i)));
+      const auto v = static_cast<Int>(u);
+      return mpz_sgn(z) < 0 ? -v : v;
+    }
+  }
+  static Z to_z(Int v) {
+    if constexpr (sizeof(Int) == 8) {
+      return Z(static_cast<long>(v));
+    } else {
+      const bool negative = v < 0;
+      auto u = static_cast<u128>(negative ? -v : v);
+      Z z = Z(static_cast<unsigned long>(static_cast<std::uint64_t>(u >> 64)));
+      z <<= 64;
+      z += Z(static_cast<unsigned long>(static_cast<std::uint64_t>(u)));
+      return negative ? Z(-z) : z;
+    }
+  }
+  static Int add(Int a, Int b) {
+    Int r;
     if (__builtin_add_overflow(a, b, &r)) throw Overflow{};
     return check(r);
   }
-  static std::int64_t mul(std::int64_t a, std::int64_t b) {
-    std::int64_t r;
+  static Int mul(Int a, Int b) {
+    Int r;
     if (__builtin_mul_overflow(a, b, &r)) throw Overflow{};
     return check(r);
   }
-  static std::int64_t neg(std::int64_t a) { return -check(a); }
+  static Int neg(Int a) { return -check(a); }
   void reduce() {
     check(num_);
     check(den_);
-    const std::int64_t g = std::gcd(num_, den_);
+    const Int g = detail::gcd(num_, den_);
     if (g > 1) { num_ /= g; den_ /= g; }
     if (num_ == 0) den_ = 1;
   }
 
-  std::int64_t num_ = 0;
-  std::int64_t den_ = 1;
+  Int num_ = 0;
+  Int den_ = 1;
 };
+
+using Checked64 = CheckedRational<std::int64_t>;
+using Checked128 = CheckedRational<i128>;
 
 }  // namespace exactformer

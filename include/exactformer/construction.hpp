@@ -47,9 +47,7 @@ struct Decoder {
   };
   Kind kind = Kind::threshold_half;
   std::vector<Slot> slots;
-  std::string str() const;
-  // values[i] = readout value of slots[i]; returns std::nullopt when undefined (1/0).
-  std::optional<long> decode(const std::vector<Q>& values) const;
+  std::string str() const;  // applied by decode_readout() in evaluator.hpp; nullopt when undefined (1/0)
 };
 
 struct Built {

@@ -9,9 +9,11 @@
 // caller redoes the evaluation with S = Q. S = double exists only as the benchmark's floor.
 #pragma once
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "exactformer/checked64.hpp"
+#include "exactformer/construction.hpp"
 #include "exactformer/model.hpp"
 
 namespace exactformer {
@@ -43,17 +45,32 @@ struct ScalarTraits<Q> {
   }
   static Q pow2_neg(long e) { return exactformer::pow2_neg(static_cast<unsigned long>(e)); }
   static int bits(const Q& x) { return bit_size(x); }
+  static std::optional<long> floor_to_long(const Q& x) {
+    Z f = numerator(x) / denominator(x);  // truncates toward zero
+    if (x < 0 && Q(f) != x) f -= 1;
+    if (abs(f) > Z(1L << 62)) return std::nullopt;
+    return f.convert_to<long>();
+  }
 };
 
-template <>
-struct ScalarTraits<Checked64> {
-  static Checked64 from(const Q& x) { return Checked64::from(x); }
-  static Checked64 from(const Frac64& f) { return Checked64::from(f); }
-  static Q to_q(const Checked64& x) { return x.to_q(); }
-  static bool is_integer(const Checked64& x) { return x.is_integer(); }
-  static long to_long(const Checked64& x) { return x.num(); }
-  static Checked64 pow2_neg(long e) { return Checked64::pow2_neg(e); }
-  static int bits(const Checked64& x) { return x.bit_size(); }
+template <class Int>
+struct ScalarTraits<CheckedRational<Int>> {
+  using S = CheckedRational<Int>;
+  static S from(const Q& x) { return S::from(x); }
+  static S from(const Frac64& f) { return S::from(f); }
+  static Q to_q(const S& x) { return x.to_q(); }
+  static bool is_integer(const S& x) { return x.is_integer(); }
+  static long to_long(const S& x) {
+    if (x.num() > (Int{1} << 40) || x.num() < -(Int{1} << 40)) throw Overflow{};
+    return static_cast<long>(x.num());
+  }
+  static S pow2_neg(long e) { return S::pow2_neg(e); }
+  static int bits(const S& x) { return x.bit_size(); }
+  static std::optional<long> floor_to_long(const S& x) {
+    const Int f = x.floor();
+    if (f > (Int{1} << 62) || f < -(Int{1} << 62)) return std::nullopt;
+    return static_cast<long>(f);
+  }
 };
 
 // Floating point: for the benchmark's floor only; never used for a verdict.
@@ -66,7 +83,25 @@ struct ScalarTraits<double> {
   static long to_long(double x) { return std::lround(x); }
   static double pow2_neg(long e) { return std::ldexp(1.0, static_cast<int>(-e)); }
   static int bits(double) { return 0; }
+  static std::optional<long> floor_to_long(double x) { return static_cast<long>(std::floor(x)); }
 };
+
+// The decoder (construction.hpp) applied to a readout row, in the evaluator's own scalar.
+template <class S>
+std::optional<long> decode_readout(const Decoder& d, const std::vector<S>& row) {
+  S sum(0);
+  for (const Slot& slot : d.slots) {
+    const S& v = row[static_cast<std::size_t>(slot.col(0))];
+    if (d.kind == Decoder::Kind::threshold_half) {
+      sum += v;
+    } else {
+      if (v == S(0)) return std::nullopt;
+      sum += S(1) / v - S(1);
+    }
+  }
+  if (d.kind == Decoder::Kind::threshold_half) return S(2) * sum >= S(1) ? 1L : 0L;
+  return ScalarTraits<S>::floor_to_long(sum + S(1) / S(2));  // round(x) = floor(x + 1/2)
+}
 
 template <class S>
 class Evaluator {
@@ -98,10 +133,11 @@ class Evaluator {
     EXACTFORMER_ASSERT(readout >= 0 && readout < x0.rows, "readout row out of range");
     refresh_first_layer_cache(x0);
     const int t = x0.rows;
-    std::vector<Row> x = x_cache_;
     const std::size_t n_layers = layers_.size();
-    if (n_layers == 0) return x[static_cast<std::size_t>(readout)];
+    if (n_layers == 0) return x_cache_[static_cast<std::size_t>(readout)];
+    std::vector<Row> later;  // residual rows entering layer l >= 2
     for (std::size_t l = 0; l < n_layers; ++l) {
+      const std::vector<Row>& x = l == 0 ? x_cache_ : later;
       const bool last = l + 1 == n_layers;
       const LayerW& lw = layers_[l];
       // Projections of every row (layer 1: cached).
@@ -132,12 +168,17 @@ class Evaluator {
         next.push_back(mlp(lw.mlp, std::move(a)));
       }
       if (last) return next.front();
-      x = std::move(next);
+      later = std::move(next);
     }
     return {};
   }
 
   int max_activation_bits() const { return max_bits_; }
+  // Forget cached rows and the activation-bit maximum (e.g. before the next graph).
+  void reset() {
+    in_cache_.clear();
+    max_bits_ = 0;
+  }
 
  private:
   struct Sparse {

@@ -86,7 +86,7 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
   out << c.name() << " [" << built.variant << "] built for n <= " << o.n << ": " << describe(measured) << "\n";
   out << "coverage: " << source->describe() << "\n";
   out << "graphs " << s.graphs << ", (graph, query) pairs " << s.queries << ", forward passes " << s.evaluations
-      << " (edge orders per graph: " << (c.order_invariant() ? o.orders : 1) << "), fast-path fallbacks " << s.fallbacks
+      << " (edge orders per graph: " << (c.order_invariant() ? o.orders : 1) << "), int64 overflows " << s.fallbacks << " (of which int128 " << s.gmp_fallbacks << ")"
       << ", max activation bits " << s.max_activation_bits << ", " << std::fixed << std::setprecision(2) << secs << " s\n";
   for (const auto& d : diff) out << "shape mismatch: " << d << "\n";
   if (s.failure) {
@@ -100,7 +100,7 @@ int run_verify(const VerifyOptions& o, std::ostream& out, std::ostream& err) {
     j << "{\"format\": \"exactformer-verify/1\", \"construction\": " << json_string(c.name()) << ", \"variant\": "
       << json_string(built.variant) << ", \"n\": " << o.n << ", \"coverage\": " << json_string(source->describe())
       << ", \"holds\": " << (ok ? "true" : "false") << ", \"graphs\": " << s.graphs << ", \"queries\": " << s.queries
-      << ", \"evaluations\": " << s.evaluations << ", \"fast_path_fallbacks\": " << s.fallbacks << ", \"seconds\": " << secs
+      << ", \"evaluations\": " << s.evaluations << ", \"int64_overflows\": " << s.fallbacks << ", \"int128_overflows\": " << s.gmp_fallbacks << ", \"seconds\": " << secs
       << ", \"measured\": " << shape_json(measured) << ", \"claimed\": " << shape_json(claimed) << ", \"counterexample\": "
       << (s.failure ? json_string(s.failure->describe()) : "null") << "}\n";
     write_file_atomically(o.json, j.str());
