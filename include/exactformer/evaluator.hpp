@@ -27,7 +27,12 @@ struct Input {
   Input(int t, int d) : rows(t), cols(d), cells(static_cast<std::size_t>(t) * static_cast<std::size_t>(d)) {}
   Frac64& at(int r, int c) { return cells[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)]; }
   const Frac64& at(int r, int c) const { return cells[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)]; }
-  MatQ to_q() const;
+  MatQ to_q() const {
+    MatQ m(rows, cols);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) m(r, c) = q(at(r, c).num, at(r, c).den);
+    return m;
+  }
 };
 
 template <class S>

@@ -1,0 +1,97 @@
+// Generic conformance over the registry: claimed shape = measured shape, every graph with n <= 5 in both
+// modes, and the variant one step below the bound fails. A new construction is picked up automatically.
+#include <doctest/doctest.h>
+
+#include "checker.hpp"
+#include "enumerate.hpp"
+
+using namespace exactformer;
+
+TEST_CASE("claimed shape equals the measured shape for n = 1..64 and 1024") {
+  for (const auto& c : all_constructions()) {
+    std::vector<int> ns;
+    for (int n = 1; n <= 64; ++n) ns.push_back(n);
+    ns.push_back(1024);
+    for (int n : ns)
+      for (const auto& spec : c->checks()) {
+        std::vector<Variant> vs = spec.variants;
+        if (spec.witness && n >= 2) vs.push_back(*spec.witness);
+        for (const Variant& v : vs) {
+          CAPTURE(c->name());
+          CAPTURE(n);
+          CAPTURE(v.str());
+          const Built b = c->build(n, v);
+          REQUIRE(shape_differences(measure(b.model), c->claimed(n, v)).empty());
+        }
+      }
+  }
+}
+
+TEST_CASE("every check holds on every labelled graph with n <= 5, and its witness is found") {
+  CheckOptions opt;
+  opt.n_max = 5;
+  opt.family_n_max = 8;
+  for (const auto& [c, spec] : all_checks()) {
+    if (spec.id.rfind("test.", 0) == 0) continue;  // deliberately broken constructions registered by tests
+    CAPTURE(spec.id);
+    const CheckResult r = run_check(*c, spec, opt);
+    for (const auto& v : r.variants) {
+      CHECK(v.shape_mismatch.empty());
+      CHECK(!v.labelled.failure);
+      CHECK(!v.families.failure);
+      CHECK(v.labelled.graphs == 1099);
+    }
+    if (spec.witness) {
+      REQUIRE(r.witness);
+      REQUIRE(r.witness_shrunk);
+      CHECK(r.witness_shrunk->got != r.witness_shrunk->expected);
+      CHECK(r.witness_shrunk->graph.n() <= r.witness->graph.n());
+    }
+    CHECK(r.holds);
+  }
+}
+
+TEST_CASE("retrieval witnesses are the predicted ones (theory.md §10.5 rows 1-2)") {
+  CheckOptions opt;
+  opt.n_max = 6;
+  opt.family_n_max = 6;
+  const auto witness_of = [&](const std::string& id) {
+    for (const auto& [c, spec] : all_checks())
+      if (spec.id == id) {
+        CheckSpec only_witness = spec;
+        only_witness.variants.clear();
+        return *run_check(*c, only_witness, opt).witness_shrunk;
+      }
+    FAIL("no check " << id);
+    return Counterexample{};
+  };
+  // node count, b(6) - 1 = 4: wrong iff |E| >= 2^(b-1) = 8; shrinking leaves exactly 8 edges.
+  const Counterexample nc = witness_of("retrieval.node_count.depth1");
+  CHECK(nc.graph.edges().size() == 8);
+  CHECK(nc.got == nc.expected + 1);
+  // edge count, b(6) - 1 = 3: wrong iff n >= 4; shrinking leaves 4 isolated vertices.
+  const Counterexample ec = witness_of("retrieval.edge_count.depth1");
+  CHECK(ec.graph.n() == 4);
+  CHECK(ec.graph.edges().empty());
+  // edge existence with k - 1 = 2 bits: u and u + 4 share a code; a single edge makes a false "yes".
+  const Counterexample ee = witness_of("retrieval.edge_existence.depth1");
+  CHECK(ee.expected == 0);
+  CHECK(ee.got == 1);
+  CHECK(ee.graph.edges().size() == 1);
+  const Counterexample nd = witness_of("retrieval.node_degree.depth1");
+  CHECK(nd.got > nd.expected);
+}
+
+TEST_CASE("softmax2 one below b(n) fails exactly where the proof says (node count: |E| >= 2^(b-1))") {
+  const Construction& c = find_construction("node_count");
+  for (int b = 2; b <= 4; ++b) {
+    Variant v = Variant::softmax2();
+    v.b = b;
+    const Built built = c.build(6, v);
+    for (std::uint64_t i = 0; i < labelled_count(6); i += 97) {
+      const Graph g = labelled_graph(6, i);
+      const bool predicted_ok = static_cast<long>(g.edges().size()) < (1L << (b - 1));
+      CHECK((evaluate(built, g, g.edges(), Query{}) == 6L) == predicted_ok);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// graph6, enumeration, families and tokens.
+#include <doctest/doctest.h>
+
+#include "enumerate.hpp"
+#include "exactformer/errors.hpp"
+#include "exactformer/graph.hpp"
+
+using namespace exactformer;
+
+TEST_CASE("graph6: the formats.txt example DQc is 0-2 0-4 1-3 3-4") {
+  const Graph g = from_graph6("DQc");
+  CHECK(g.n() == 5);
+  CHECK(g.edges() == std::vector<std::pair<int, int>>{{0, 2}, {0, 4}, {1, 3}, {3, 4}});
+  CHECK(to_graph6(g) == "DQc");
+  CHECK(from_graph6(">>graph6<<DQc") == g);
+}
+
+TEST_CASE("graph6 round-trips every labelled graph with n <= 6") {
+  long count = 0;
+  for (int n = 0; n <= 6; ++n)
+    for (std::uint64_t i = 0; i < labelled_count(n); ++i, ++count) {
+      const Graph g = labelled_graph(n, i);
+      REQUIRE(from_graph6(to_graph6(g)) == g);
+    }
+  CHECK(count == 1 + 1 + 2 + 8 + 64 + 1024 + 32768);
+}
+
+TEST_CASE("graph6 long form for 63 and 64 vertices") {
+  for (int n : {62, 63, 64}) {
+    Graph g = path_graph(n);
+    g.add_edge(0, n - 1);
+    const std::string s = to_graph6(g);
+    CHECK((n <= 62) == (s[0] != '~'));
+    CHECK(from_graph6(s) == g);
+  }
+}
+
+TEST_CASE("graph6 rejects malformed input with a message") {
+  CHECK_THROWS_WITH_AS(from_graph6("DQ"), doctest::Contains("expected 2"), usage_error);   // bad length
+  CHECK_THROWS_WITH_AS(from_graph6("DQcc"), doctest::Contains("expected 2"), usage_error);
+  CHECK_THROWS_WITH_AS(from_graph6("D Qc"), doctest::Contains("byte 1"), usage_error);     // bad character
+  CHECK_THROWS_WITH_AS(from_graph6("Dé"), doctest::Contains("outside"), usage_error);
+  CHECK_THROWS_WITH_AS(from_graph6("~?@@"), doctest::Contains("too large"), usage_error); // n = 65
+  CHECK_THROWS_WITH_AS(from_graph6("~~??????"), doctest::Contains("too large"), usage_error);
+  CHECK_THROWS_WITH_AS(from_graph6(""), doctest::Contains("empty"), usage_error);
+  CHECK_THROWS_WITH_AS(from_graph6("Bx"), doctest::Contains("padding"), usage_error);     // n=3 uses 3 of 6 bits
+}
+
+TEST_CASE("labelled enumeration: counts and edge order") {
+  CHECK(labelled_count(7) == 2097152);
+  const Graph g = labelled_graph(4, 0b100001);  // pairs (0,1),(0,2),(1,2),(0,3),(1,3),(2,3)
+  CHECK(g.edges() == std::vector<std::pair<int, int>>{{0, 1}, {2, 3}});
+  CHECK_THROWS_AS(labelled_count(12), usage_error);
+}
+
+TEST_CASE("families") {
+  CHECK(path_graph(5).edges().size() == 4);
+  CHECK(cycle_graph(5).has_edge(0, 4));
+  CHECK(star_graph(6).edges().size() == 5);
+  CHECK(complete_graph(6).edges().size() == 15);
+  CHECK(empty_graph(6).edges().empty());
+  const Graph t = two_cliques(7);  // K4 + K3
+  CHECK(t.edges().size() == 6 + 3);
+  CHECK(!t.has_edge(3, 4));
+  CHECK(families(2).size() == 5);
+  CHECK(families(3).size() == 6);
+}
+
+TEST_CASE("tokens: vertices, edges in the given order, task last; vertex deletion renumbers") {
+  const Graph g = from_graph6("DQc");
+  const auto t = tokenize(g, {{3, 4}, {0, 2}, {1, 3}, {0, 4}}, Query{{1, 4}});
+  REQUIRE(t.size() == 5 + 4 + 1);
+  CHECK(t[5].kind == TokenKind::edge);
+  CHECK((t[5].a == 3 && t[5].b == 4));
+  CHECK((t[9].kind == TokenKind::task && t[9].a == 1 && t[9].b == 4));
+  const Graph h = g.without_vertex(2);  // 0-3 1-2 2-3 after renumbering
+  CHECK(h.edges() == std::vector<std::pair<int, int>>{{0, 3}, {1, 2}, {2, 3}});
+}

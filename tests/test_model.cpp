@@ -1,0 +1,138 @@
+// The model: attention weight rules by hand, the reference forward pass, and every evaluator tier
+// (int64, int128, GMP) against it, including forced overflow.
+#include <doctest/doctest.h>
+
+#include "checker.hpp"
+#include "enumerate.hpp"
+#include "exactformer/evaluator.hpp"
+
+using namespace exactformer;
+
+TEST_CASE("hard attention averages the argmax set exactly") {
+  RowQ s(4);
+  s << q(1), q(3), q(3), q(-2);
+  const RowQ w = attention_weights(s, AttentionMode::hard());
+  CHECK(w(0) == 0);
+  CHECK(w(1) == q(1, 2));
+  CHECK(w(2) == q(1, 2));
+  CHECK(w(3) == 0);
+}
+
+TEST_CASE("softmax2(b) weights are 2^(b s) normalised, exactly") {
+  RowQ s(3);
+  s << q(0), q(-1), q(1);
+  const RowQ w = attention_weights(s, AttentionMode::softmax2(2));  // 1, 1/4, 4 over 21/4
+  CHECK(w(0) == q(4, 21));
+  CHECK(w(1) == q(1, 21));
+  CHECK(w(2) == q(16, 21));
+  RowQ half(2);
+  half << q(1, 2), q(0);
+  CHECK_THROWS_WITH_AS(attention_weights(half, AttentionMode::softmax2(1)), doctest::Contains("not an integer"), usage_error);
+  CHECK(attention_weights(half, AttentionMode::softmax2(2))(0) == q(2, 3));
+}
+
+namespace {
+
+// Every residual row of the reference forward pass vs the evaluator's readout for every row.
+template <class S>
+void require_evaluator_matches_reference(const Built& built, const Graph& g, const Query& query) {
+  const auto tokens = tokenize(g, g.edges(), query);
+  Input x(static_cast<int>(tokens.size()), built.model.layout.width());
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    RowWriter w(&x.at(static_cast<int>(i), 0));
+    built.embed(tokens[i], w);
+  }
+  const MatQ reference = forward(built.model, x.to_q());
+  Evaluator<S> eval(built.model);
+  for (int r = 0; r < x.rows; ++r) {
+    const auto row = eval.readout(x, r);
+    for (int c = 0; c < x.cols; ++c) REQUIRE(ScalarTraits<S>::to_q(row[static_cast<std::size_t>(c)]) == reference(r, c));
+  }
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("every evaluator tier equals the reference forward pass on every construction", S, Q, Checked128) {
+  for (const auto& c : all_constructions()) {
+    for (const Variant& v : {Variant::hard(), Variant::softmax2()}) {
+      const Built built = c->build(4, v);
+      const Task& task = find_task(c->task());
+      for (int n = 1; n <= 4; ++n)
+        for (std::uint64_t i = 0; i < labelled_count(n); i += 3) {
+          const Graph g = labelled_graph(n, i);
+          for (const Query& query : all_queries(task, n)) {
+            CAPTURE(c->name());
+            CAPTURE(to_graph6(g));
+            require_evaluator_matches_reference<S>(built, g, query);
+          }
+        }
+    }
+  }
+}
+
+TEST_CASE("the int64 tier equals the reference wherever it does not overflow, and says so when it does") {
+  long overflowed = 0, compared = 0;
+  for (const auto& c : all_constructions()) {
+    const Built built = c->build(5, Variant::softmax2());
+    const Graph g = complete_graph(5);
+    for (const Query& query : all_queries(find_task(c->task()), 5)) {
+      try {
+        require_evaluator_matches_reference<Checked64>(built, g, query);
+        ++compared;
+      } catch (const Overflow&) {
+        ++overflowed;
+      }
+    }
+  }
+  CHECK(compared > 0);
+  CHECK(overflowed > 0);  // edge_existence under softmax2 needs more than 64 bits on K5
+}
+
+namespace {
+
+// node_count with W_Q and W_K scaled by 2^e: same argmax sets, scores of 2e bits.
+Built scaled_node_count(int n, int e) {
+  Built b = find_construction("node_count").build(n, Variant::hard());
+  Head& h = b.model.layers[0].heads[0];
+  h.wq *= Q(Z(1) << e);
+  h.wk *= Q(Z(1) << e);
+  b.variant = "hard, weights scaled by 2^" + std::to_string(e);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("huge weights overflow int64 (and int128) and still give exact, correct answers") {
+  const Construction& nc = find_construction("node_count");
+  RunOptions opt;
+  opt.crosscheck_every = 1;
+  for (int e : {40, 70}) {
+    const Built b = scaled_node_count(6, e);
+    auto src = labelled_source(1, 5);
+    const RunStats s = run_sweep(nc, b, 6, *src, opt);
+    CAPTURE(e);
+    CHECK(!s.failure);
+    CHECK(s.graphs == 1099);
+    CHECK(s.fallbacks == s.evaluations);                    // every score needs 2e > 64 bits
+    CHECK((s.gmp_fallbacks == s.evaluations) == (e == 70));  // 140 bits: beyond int128 too
+    CHECK(s.max_activation_bits >= 2 * e);
+  }
+}
+
+TEST_CASE("the checker's result does not depend on the number of threads") {
+  const Construction& c = find_construction("edge_existence");
+  Variant fewer;
+  fewer.code_bits_offset = -1;
+  const Built broken = c.build(5, fewer);
+  RunOptions one, two;
+  two.jobs = 2;
+  auto s1 = labelled_source(1, 5);
+  auto s2 = labelled_source(1, 5);
+  const RunStats a = run_sweep(c, broken, 5, *s1, one), b = run_sweep(c, broken, 5, *s2, two);
+  REQUIRE(a.failure);
+  REQUIRE(b.failure);
+  CHECK(a.failure->describe() == b.failure->describe());
+  CHECK(a.graphs == b.graphs);
+  CHECK(a.evaluations == b.evaluations);
+  CHECK(a.max_activation_bits == b.max_activation_bits);
+}

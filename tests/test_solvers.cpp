@@ -1,0 +1,37 @@
+// Ground-truth solvers on hand-worked graphs.
+#include <doctest/doctest.h>
+
+#include "exactformer/graph.hpp"
+#include "solvers.hpp"
+
+using namespace exactformer;
+
+TEST_CASE("solvers on DQc (edges 0-2 0-4 1-3 3-4)") {
+  const Graph g = from_graph6("DQc");
+  CHECK(solvers::node_count(g) == 5);
+  CHECK(solvers::edge_count(g) == 4);
+  CHECK(solvers::edge_exists(g, 0, 2));
+  CHECK(solvers::edge_exists(g, 2, 0));
+  CHECK_FALSE(solvers::edge_exists(g, 0, 1));
+  CHECK_FALSE(solvers::edge_exists(g, 3, 3));
+  CHECK(solvers::node_degree(g, 0) == 2);
+  CHECK(solvers::node_degree(g, 1) == 1);
+  CHECK(solvers::node_degree(g, 3) == 2);
+  CHECK(solvers::connected(g, 2, 1));  // 2-0-4-3-1: a path through everything
+  CHECK(solvers::connected(g, 1, 1));
+}
+
+TEST_CASE("connectivity: two components, an isolated vertex") {
+  Graph g(6);  // 0-1-2 and 3-4, 5 alone
+  g.add_edge(0, 1);
+  g.add_edge(1, 2);
+  g.add_edge(3, 4);
+  CHECK(solvers::connected(g, 0, 2));
+  CHECK(solvers::connected(g, 4, 3));
+  CHECK_FALSE(solvers::connected(g, 2, 3));
+  CHECK_FALSE(solvers::connected(g, 5, 0));
+  CHECK(solvers::connected(g, 5, 5));
+  CHECK(solvers::edge_count(g) == 3);
+  CHECK(solvers::node_degree(g, 1) == 2);
+  CHECK(solvers::node_degree(g, 5) == 0);
+}
