@@ -247,7 +247,7 @@ class Worker {
     eval_.reset();  // per-graph statistics must not depend on which thread ran what
     const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
     for (const auto& order : orders) {
-      std::vector<Token> tokens = tokenize(g, order, Query{});
+      std::vector<Token> tokens = tokenize(g, order, queries.front());
       Input x = embed_all(built_, tokens);
       const int task_row = x.rows - 1;
       for (std::size_t qi = 0; qi < queries.size(); ++qi) {
@@ -444,7 +444,7 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
     r.coverage += "; families (path, cycle, star, clique, empty, two cliques) for " + std::to_string(opt.n_max + 1) +
                   " <= n <= " + std::to_string(opt.family_n_max);
   bool witness_ok = true;
-  if (spec.witness) {
+  if (spec.witness && opt.n_max >= spec.witness_min_n) {
     const Built broken = c.build(opt.n_max, *spec.witness);
     r.witness_variant = broken.variant;
     auto source = make_source();

@@ -107,7 +107,7 @@ std::string checks_to_json(const std::vector<CheckResult>& results) {
       o << "],\n        \"exhaustive\": " << stats_json(v.labelled) << ",\n        \"families\": " << stats_json(v.families) << "}";
     }
     o << "],\n     \"witness\": ";
-    if (!r.spec.witness) {
+    if (!r.spec.witness || !r.witness_variant) {
       o << "null";
     } else {
       o << "{\"statement\": " << json_string(r.spec.witness_statement) << ", \"variant\": " << json_string(r.witness_variant.value_or(""))
@@ -133,7 +133,8 @@ void print_check_table(std::ostream& out, const std::vector<CheckResult>& result
     }
     if (!r.variants.empty()) shape = describe(r.variants.front().measured) + (shapes_ok ? "" : " (MISMATCH)");
     std::string witness = "—";
-    if (r.spec.witness) {
+    if (r.spec.witness && !r.witness_variant) witness = "n/a for n ≤ " + std::to_string(r.n_max);
+    if (r.spec.witness && r.witness_variant) {
       const Counterexample* w = r.witness_shrunk ? &*r.witness_shrunk : (r.witness ? &*r.witness : nullptr);
       witness = w ? "found: " + to_graph6(w->graph) + " " + w->query.str() + " expected " + std::to_string(w->expected) + " got " +
                         (w->got ? std::to_string(*w->got) : "undefined") + " (" + r.witness_variant.value_or("") + ")"
@@ -154,7 +155,7 @@ void print_check_details(std::ostream& out, const CheckResult& r) {
     if (v.labelled.failure) out << r.spec.id << ": COUNTEREXAMPLE " << v.labelled.failure->describe() << "\n";
     if (v.families.failure) out << r.spec.id << ": COUNTEREXAMPLE (families) " << v.families.failure->describe() << "\n";
   }
-  if (r.spec.witness && !r.witness)
+  if (r.spec.witness && r.witness_variant && !r.witness)
     out << r.spec.id << ": the variant below the bound (" << r.witness_variant.value_or("") << ") did not fail on any of "
         << r.witness_graphs_searched << " graphs: the claimed bound is not shown tight\n";
 }

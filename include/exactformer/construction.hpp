@@ -64,6 +64,7 @@ struct CheckSpec {
   std::vector<Variant> variants;   // each must be correct on every graph and query
   std::optional<Variant> witness;  // must fail, and the checker must find where
   std::string witness_statement;
+  int witness_min_n = 2;  // below this n_max the variant under the bound does not exist
 };
 
 class Construction {

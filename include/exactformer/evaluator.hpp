@@ -3,8 +3,7 @@
 // Same semantics as forward() in model.hpp, with three exact economies:
 //   * weights are stored sparse (the constructions' matrices are mostly zero);
 //   * the last layer is evaluated for the readout row only (no other row reaches it);
-//   * layer-1 projections X0_j W_Q, X0_j W_K, X0_j W_V depend on row j of X0 alone, so they are cached
-//     per row and recomputed only for rows whose input changed (e.g. the task token between queries).
+//   * between calls, only values whose inputs changed are recomputed (see readout()).
 // S = Q is the pure-GMP path. S = Checked64 is the fast exact path: it throws Checked64::Overflow and the
 // caller redoes the evaluation with S = Q. S = double exists only as the benchmark's floor.
 #pragma once
@@ -132,55 +131,93 @@ class Evaluator {
   }
 
   // The residual row `readout` after the last layer, for the token matrix x0.
+  //
+  // Incremental and exact: every cached value is recomputed whenever one of its inputs differs from the
+  // previous call. Layer l caches its input rows and their projections; a row is "dirty" when its input
+  // changed. Rows of layer l are re-attended when their own query changed (dirty rows), or all of them
+  // when some dirty row's key or value changed. Typical use: between two queries only the task row's
+  // input changes; if its keys and values are query-independent, each layer redoes one row.
   Row readout(const Input& x0, int readout) {
     const int d = model_.layout.width();
     EXACTFORMER_ASSERT(x0.cols == d, "input width differs from the layout");
     EXACTFORMER_ASSERT(readout >= 0 && readout < x0.rows, "readout row out of range");
-    refresh_first_layer_cache(x0);
-    const int t = x0.rows;
+    const std::size_t t = static_cast<std::size_t>(x0.rows);
     const std::size_t n_layers = layers_.size();
-    if (n_layers == 0) return x_cache_[static_cast<std::size_t>(readout)];
-    std::vector<Row> later;  // residual rows entering layer l >= 2
+    if (cache_.size() != n_layers + 1 || in_cache_.size() != t) {
+      cache_.assign(n_layers + 1, LayerCache{});
+      in_cache_.assign(t, {});
+      for (auto& lc : cache_) lc.valid.assign(t, false);
+    }
+    std::vector<char> dirty(t, 0);
+    for (std::size_t j = 0; j < t; ++j) {
+      const Frac64* row = &x0.cells[j * static_cast<std::size_t>(d)];
+      if (cache_[0].valid[j] && std::equal(row, row + d, in_cache_[j].begin())) continue;
+      Row x(static_cast<std::size_t>(d));
+      for (std::size_t c = 0; c < x.size(); ++c) x[c] = Traits::from(row[c]);
+      if (cache_[0].x.size() != t) cache_[0].x.resize(t);
+      cache_[0].x[j] = std::move(x);
+      in_cache_[j].assign(row, row + d);
+      cache_[0].valid[j] = true;
+      dirty[j] = 1;
+    }
+    if (n_layers == 0) return cache_[0].x[static_cast<std::size_t>(readout)];
     for (std::size_t l = 0; l < n_layers; ++l) {
-      const std::vector<Row>& x = l == 0 ? x_cache_ : later;
       const bool last = l + 1 == n_layers;
       const LayerW& lw = layers_[l];
-      // Projections of every row (layer 1: cached).
-      std::vector<std::vector<Row>> qs(lw.heads.size()), ks(lw.heads.size()), vs(lw.heads.size());
-      for (std::size_t h = 0; h < lw.heads.size(); ++h) {
-        if (l == 0) continue;
-        ks[h].resize(static_cast<std::size_t>(t));
-        vs[h].resize(static_cast<std::size_t>(t));
-        qs[h].resize(static_cast<std::size_t>(t));
-        for (int j = 0; j < t; ++j) {
-          ks[h][j] = apply(lw.heads[h].wk, x[j]);
-          vs[h][j] = apply(lw.heads[h].wv, x[j]);
-          if (!last || j == readout) qs[h][j] = apply(lw.heads[h].wq, x[j]);
-        }
+      LayerCache& in = cache_[l];
+      LayerCache& out = cache_[l + 1];
+      const std::size_t n_heads = lw.heads.size();
+      if (in.k.size() != n_heads) {
+        in.q.assign(n_heads, std::vector<Row>(t));
+        in.k.assign(n_heads, std::vector<Row>(t));
+        in.v.assign(n_heads, std::vector<Row>(t));
+        in.projected.assign(t, false);
       }
-      const auto& q_of = [&](std::size_t h) -> const std::vector<Row>& { return l == 0 ? q_cache_[h] : qs[h]; };
-      const auto& k_of = [&](std::size_t h) -> const std::vector<Row>& { return l == 0 ? k_cache_[h] : ks[h]; };
-      const auto& v_of = [&](std::size_t h) -> const std::vector<Row>& { return l == 0 ? v_cache_[h] : vs[h]; };
-      std::vector<Row> next;
-      const int first = last ? readout : 0;
-      const int stop = last ? readout + 1 : t;
-      for (int i = first; i < stop; ++i) {
-        Row a = x[static_cast<std::size_t>(i)];
-        for (std::size_t h = 0; h < lw.heads.size(); ++h) {
-          const Row mixed = attend(lw.heads[h], q_of(h)[static_cast<std::size_t>(i)], k_of(h), v_of(h), i);
-          add_product(a, mixed, lw.heads[h].wo);
+      bool keys_or_values_changed = false;
+      for (std::size_t j = 0; j < t; ++j) {
+        if (!dirty[j] && in.projected[j]) continue;
+        in.projected[j] = false;  // stays false if a projection throws
+        for (std::size_t h = 0; h < n_heads; ++h) {
+          Row k = apply(lw.heads[h].wk, in.x[j]);
+          Row v = apply(lw.heads[h].wv, in.x[j]);
+          if (k != in.k[h][j] || v != in.v[h][j]) keys_or_values_changed = true;
+          in.k[h][j] = std::move(k);
+          in.v[h][j] = std::move(v);
+          in.q[h][j] = apply(lw.heads[h].wq, in.x[j]);
         }
-        next.push_back(mlp(lw.mlp, std::move(a)));
+        in.projected[j] = true;
       }
-      if (last) return next.front();
-      later = std::move(next);
+      if (last) {
+        Row a = in.x[static_cast<std::size_t>(readout)];
+        for (std::size_t h = 0; h < n_heads; ++h)
+          add_product(a, attend(lw.heads[h], in.q[h][static_cast<std::size_t>(readout)], in.k[h], in.v[h], readout), lw.heads[h].wo);
+        return mlp(lw.mlp, std::move(a));
+      }
+      if (out.x.size() != t) out.x.resize(t);
+      std::vector<char> next_dirty(t, 0);
+      for (std::size_t i = 0; i < t; ++i) {
+        if (!keys_or_values_changed && !dirty[i] && out.valid[i]) continue;
+        out.valid[i] = false;
+        Row a = in.x[i];
+        for (std::size_t h = 0; h < n_heads; ++h)
+          add_product(a, attend(lw.heads[h], in.q[h][i], in.k[h], in.v[h], static_cast<int>(i)), lw.heads[h].wo);
+        Row y = mlp(lw.mlp, std::move(a));
+        if (y != out.x[i]) {
+          out.x[i] = std::move(y);
+          next_dirty[i] = 1;
+        }
+        out.valid[i] = true;
+      }
+      dirty = std::move(next_dirty);
     }
     return {};
   }
 
   int max_activation_bits() const { return max_bits_; }
-  // Forget cached rows and the activation-bit maximum (e.g. before the next graph).
+  // Forget every cached row and the activation-bit maximum (e.g. before the next graph, or after an
+  // Overflow left a cache half-updated).
   void reset() {
+    cache_.clear();
     in_cache_.clear();
     max_bits_ = 0;
   }
@@ -302,44 +339,17 @@ class Evaluator {
     return a;
   }
 
-  void refresh_first_layer_cache(const Input& x0) {
-    const std::size_t t = static_cast<std::size_t>(x0.rows);
-    const std::size_t d = static_cast<std::size_t>(x0.cols);
-    const std::size_t n_heads = layers_.empty() ? 0 : layers_[0].heads.size();
-    if (in_cache_.size() != t) {
-      in_cache_.assign(t, {});
-      x_cache_.assign(t, {});
-    }
-    q_cache_.resize(n_heads);
-    k_cache_.resize(n_heads);
-    v_cache_.resize(n_heads);
-    for (std::size_t h = 0; h < n_heads; ++h) {
-      q_cache_[h].resize(t);
-      k_cache_[h].resize(t);
-      v_cache_[h].resize(t);
-    }
-    for (std::size_t j = 0; j < t; ++j) {
-      const Frac64* row = &x0.cells[j * d];
-      if (in_cache_[j].size() == d && std::equal(row, row + d, in_cache_[j].begin())) continue;
-      in_cache_[j].clear();  // invalid until every projection of the row is computed (they may throw)
-      Row x(d);
-      for (std::size_t c = 0; c < d; ++c) x[c] = Traits::from(row[c]);
-      for (std::size_t h = 0; h < n_heads; ++h) {
-        const HeadW& hw = layers_[0].heads[h];
-        q_cache_[h][j] = apply(hw.wq, x);
-        k_cache_[h][j] = apply(hw.wk, x);
-        v_cache_[h][j] = apply(hw.wv, x);
-      }
-      x_cache_[j] = std::move(x);
-      in_cache_[j].assign(row, row + d);
-    }
-  }
+  struct LayerCache {
+    std::vector<Row> x;                      // input rows of the layer
+    std::vector<bool> valid;                 // x[j] is current
+    std::vector<std::vector<Row>> q, k, v;   // [head][row] projections of x
+    std::vector<bool> projected;             // q, k, v of row j are current
+  };
 
   const Model& model_;
   std::vector<LayerW> layers_;
-  std::vector<std::vector<Frac64>> in_cache_;  // layer-1 cache key: the input row
-  std::vector<Row> x_cache_;
-  std::vector<std::vector<Row>> q_cache_, k_cache_, v_cache_;  // [head][row]
+  std::vector<LayerCache> cache_;               // [layer]; cache_[L].x: outputs of layer L-1 (unused)
+  std::vector<std::vector<Frac64>> in_cache_;  // the input rows, as given
   std::vector<S> scores_;
   int max_bits_ = 0;
 };

@@ -1,0 +1,234 @@
+// s-t connectivity by Boolean squaring of reachability rows, and its message-passing baseline.
+// Paper: Sanford et al. 2024, connectivity is parallelizable and in LogDepthWide [S]; theory.md §6.2.
+// Derivation and proof: docs/constructions/connectivity_squaring.md (ours, [D]).
+//
+// Slots (d = 6n + 5; the baseline adds A, d = 7n + 5):
+//   one, is_vertex, is_edge, is_task   type slots
+//   P (n)   vertex v: e_v; edge (a,b): e_a + e_b          PV (n)  vertex v: e_v
+//   TS (n)  task (s,t): e_s                                TT (n)  task (s,t): e_t
+//   R (n)   reachability row: after layer j, R_v = Ball(v, 2^(j-1))   (baseline: Ball(v, j))
+//   S (n)   scratch: the attention output, zeroed by each MLP
+//   A (n)   baseline only: Ball(v, 1), fixed after layer 1
+//   ans     the answer, written by the last MLP
+// Layer 1, head "incident" (d_k = n, d_v = n): Q = P, K = P, V = P -> S.
+//   Vertex v scores 1 on itself and its incident edges: S = e_v + (1/(deg+1)) sum_{u in N(v)} e_u.
+//   MLP (3n hidden): R += clamp01(3n S - 1) = ReLU(3nS - 1) - ReLU(3nS - 2), gated to vertex tokens (edge and
+//   task tokens keep R = 0, so all scores stay integers); S -= ReLU(S). (Baseline: A += the same.)
+// Layers 2..L-1, head "square" (d_k = n + 1, d_v = n): Q = [R; -1], K = [PV; one - is_vertex], V = R -> S.
+//   Vertex v scores R_v[u] on vertex u, -1 on other tokens: S = mean of R_u over u in Ball(v, r), support Ball(v, 2r).
+//   (Baseline: Q = [A; -1]: mean over u in Ball(v, 1), support Ball(v, r + 1).)
+//   MLP (4n hidden): R += clamp01(3n S - 1) - ReLU(R) (gated to vertex tokens); S -= ReLU(S).
+// Layer L, head "query" (d_k = n + 1, d_v = n): Q = [TS; -1], K = [R; one - is_vertex] (baseline: [A; ...]), V = R -> S.
+//   The task token scores R_u[s] = [u in Ball(s, r)] on vertex u, <= 0 elsewhere: S has support Ball(s, 2r).
+//   MLP (3n then n hidden): ans += sum_w ReLU(clamp01(3n S_w - 1) + TT_w - 1) = [t in Ball(s, 2r)].
+// Decoder [ans >= 1/2]. Correct on all graphs with n vertices iff 2^(L-1) >= n - 1: L(n) = max(2, 1 + ceil(log2(n-1))).
+// Baseline: radius L after L layers: L(n) = max(2, n - 1).
+// softmax2(b): b(n) = ceil(log2(6 n T)), T = n + n(n-1)/2 + 1, keeps members >= 2/(3n) and others <= 1/(3n).
+#include "exactformer/construction.hpp"
+
+namespace exactformer {
+namespace {
+
+int ceil_log2(long x) {
+  int k = 0;
+  while ((1L << k) < x) ++k;
+  return k;
+}
+
+class ConnectivityRows final : public Construction {
+ public:
+  explicit ConnectivityRows(bool message_passing) : mp_(message_passing) {}
+
+  std::string name() const override { return mp_ ? "connectivity_message_passing" : "connectivity_squaring"; }
+  std::string task() const override { return "connectivity"; }
+  std::string doc() const override { return "docs/constructions/connectivity_squaring.md"; }
+  std::string summary() const override {
+    return mp_ ? "baseline: reachability rows grow by one hop per layer (GNN-like), L = n - 1, d = 7n + 5"
+               : "reachability rows squared once per layer: L = 1 + ceil(log2(n-1)), d = 6n + 5 (LogDepthWide)";
+  }
+
+  static int proven_b(int n) {
+    const long t = n + static_cast<long>(n) * (n - 1) / 2 + 1;
+    return ceil_log2(6L * n * t);
+  }
+  int proven_layers(int n) const { return mp_ ? std::max(2, n - 1) : std::max(2, 1 + ceil_log2(n - 1)); }
+  int layers_of(int n, const Variant& v) const { return proven_layers(n) + v.layers_offset; }
+
+  Shape claimed(int n, const Variant& v) const override {
+    const int layers = layers_of(n, v);
+    const long d = (mp_ ? 7L : 6L) * n + 5;
+    Shape s;
+    s.layers = layers;
+    s.heads = 1;
+    s.width = static_cast<int>(d);
+    s.d_k = n + 1;
+    s.d_v = n;
+    s.mlp_depth = 2;
+    s.mlp_width = layers >= 3 ? 4 * n : 3 * n;
+    const long first = 4L * d * n + (d * 3 * n + 3L * n) + (3L * n * d + d);
+    const long middle = 2L * d * (n + 1) + 2L * d * n + (d * 4 * n + 4L * n) + (4L * n * d + d);
+    const long last = 2L * d * (n + 1) + 2L * d * n + (d * 3 * n + 3L * n) + (3L * n * n + n) + (static_cast<long>(n) * d + d);
+    s.params = first + (layers - 2) * middle + last;
+    s.weight_bits = bit_length_of(3L * n + 2);
+    return s;
+  }
+
+  Built build(int n, const Variant& v) const override {
+    const int layers = layers_of(n, v);
+    EXACTFORMER_REQUIRE(layers >= 2, name() + " needs at least 2 layers (got " + std::to_string(layers) + ")");
+    Built built;
+    Layout& layout = built.model.layout;
+    const TypeSlots type = TypeSlots::add(layout);
+    const Slot P = layout.add("P", n), PV = layout.add("PV", n), TS = layout.add("TS", n), TT = layout.add("TT", n);
+    const Slot R = layout.add("R", n), S = layout.add("S", n);
+    const Slot A = mp_ ? layout.add("A", n) : Slot{};
+    const Slot ans = layout.add("ans", 1);
+    const int d = layout.width();
+    const AttentionMode mode = v.kind == AttentionKind::softmax2
+                                   ? AttentionMode::softmax2(v.b.value_or(proven_b(n) + v.b_offset))
+                                   : AttentionMode::hard();
+    const Q three_n = q(3L * n);
+
+    // Hidden units base + [0, n) and base + [n, 2n): ReLU(3nS - 1 - g) and ReLU(3nS - 2 - g), whose difference
+    // is clamp01(3nS - 1) when g = 0. Gated (g = 3n(1 - is_vertex)) they are 0 on edge and task tokens, so
+    // those rows keep R = 0 and every score stays an integer.
+    const auto threshold_units = [&](Affine& in, int base, bool gated) {
+      for (int w = 0; w < n; ++w) {
+        in.w(S.col(w), base + w) = three_n;
+        in.w(S.col(w), base + n + w) = three_n;
+        in.bias(base + w) = gated ? q(-1L - 3L * n) : q(-1);
+        in.bias(base + n + w) = gated ? q(-2L - 3L * n) : q(-2);
+        if (gated) {
+          in.w(type.is_vertex.col(0), base + w) = three_n;
+          in.w(type.is_vertex.col(0), base + n + w) = three_n;
+        }
+      }
+    };
+
+    // Layer 1: build Ball(v, 1).
+    {
+      Head h = Head::zeros("incident", layout, n, n);
+      h.mode = mode;
+      for (int w = 0; w < n; ++w) {
+        h.query(P, w, w, q(1));
+        h.key(P, w, w, q(1));
+        h.value(P, w, w, q(1));
+        h.output(w, S, w, q(1));
+      }
+      Affine in = Affine::zeros(d, 3 * n), out = Affine::zeros(3 * n, d);
+      threshold_units(in, 0, true);
+      for (int w = 0; w < n; ++w) {
+        in.w(S.col(w), 2 * n + w) = q(1);
+        out.w(w, R.col(w)) = q(1);
+        out.w(n + w, R.col(w)) = q(-1);
+        if (mp_) {
+          out.w(w, A.col(w)) = q(1);
+          out.w(n + w, A.col(w)) = q(-1);
+        }
+        out.w(2 * n + w, S.col(w)) = q(-1);
+      }
+      built.model.layers.push_back(Layer{{h}, Mlp{{in, out}}});
+    }
+    // Layers 2..L-1: square (or, baseline, extend by one hop).
+    for (int l = 2; l < layers; ++l) {
+      Head h = Head::zeros(mp_ ? "hop" : "square", layout, n + 1, n);
+      h.mode = mode;
+      for (int w = 0; w < n; ++w) {
+        h.query(mp_ ? A : R, w, w, q(1));
+        h.key(PV, w, w, q(1));
+        h.value(R, w, w, q(1));
+        h.output(w, S, w, q(1));
+      }
+      h.query(type.one, 0, n, q(-1));
+      h.key(type.one, 0, n, q(1));
+      h.key(type.is_vertex, 0, n, q(-1));
+      Affine in = Affine::zeros(d, 4 * n), out = Affine::zeros(4 * n, d);
+      threshold_units(in, 0, true);
+      for (int w = 0; w < n; ++w) {
+        in.w(S.col(w), 2 * n + w) = q(1);
+        in.w(R.col(w), 3 * n + w) = q(1);
+        out.w(w, R.col(w)) = q(1);
+        out.w(n + w, R.col(w)) = q(-1);
+        out.w(3 * n + w, R.col(w)) = q(-1);
+        out.w(2 * n + w, S.col(w)) = q(-1);
+      }
+      built.model.layers.push_back(Layer{{h}, Mlp{{in, out}}});
+    }
+    // Layer L: the task token collects Ball(s, 2r) (baseline: Ball(s, r + 1)) and tests t.
+    {
+      Head h = Head::zeros("query", layout, n + 1, n);
+      h.mode = mode;
+      for (int w = 0; w < n; ++w) {
+        h.query(TS, w, w, q(1));
+        h.key(mp_ ? A : R, w, w, q(1));
+        h.value(R, w, w, q(1));
+        h.output(w, S, w, q(1));
+      }
+      h.query(type.one, 0, n, q(-1));
+      h.key(type.one, 0, n, q(1));
+      h.key(type.is_vertex, 0, n, q(-1));
+      Affine in = Affine::zeros(d, 3 * n), mid = Affine::zeros(3 * n, n), out = Affine::zeros(n, d);
+      threshold_units(in, 0, false);
+      for (int w = 0; w < n; ++w) {
+        in.w(TT.col(w), 2 * n + w) = q(1);
+        mid.w(w, w) = q(1);
+        mid.w(n + w, w) = q(-1);
+        mid.w(2 * n + w, w) = q(1);
+        mid.bias(w) = q(-1);
+        out.w(w, ans.col(0)) = q(1);
+      }
+      built.model.layers.push_back(Layer{{h}, Mlp{{in, mid, out}}});
+    }
+    built.variant = mode.str() + ", L=" + std::to_string(layers);
+
+    built.embed = [type, P, PV, TS, TT](const Token& t, RowWriter& row) {
+      type.embed(t, row);
+      if (t.kind == TokenKind::vertex) {
+        row.set(P, t.a, 1);
+        row.set(PV, t.a, 1);
+      } else if (t.kind == TokenKind::edge) {
+        row.set(P, t.a, 1);
+        row.set(P, t.b, 1);
+      } else if (t.kind == TokenKind::task) {
+        row.set(TS, t.a, 1);
+        row.set(TT, t.b, 1);
+      }
+    };
+    built.decoder = Decoder{Decoder::Kind::threshold_half, {ans}};
+    return built;
+  }
+
+  std::vector<CheckSpec> checks() const override {
+    Variant fewer;
+    fewer.layers_offset = -1;
+    if (mp_)
+      return {CheckSpec{
+          "parallel.connectivity.message_passing",
+          "baseline: one hop per layer decides s-t connectivity with L = n - 1 layers, and needs them (P_n)",
+          "theory.md §6.2 'message-passing baseline' [D]; construction docs/constructions/connectivity_squaring.md [D]",
+          {Variant::hard(), Variant::softmax2()},
+          fewer,
+          "with n - 2 layers the radius n - 2 misses the ends of a path P_n: a false 'no'",
+          4,
+      }};
+    return {CheckSpec{
+        "parallel.connectivity.logdepth",
+        "row squaring decides s-t connectivity for every pair with L = 1 + ceil(log2(n-1)) layers, width 6n + 5",
+        "Sanford et al. 2024: connectivity is parallelizable, in LogDepthWide [S]; construction docs/constructions/connectivity_squaring.md [D]",
+        {Variant::hard(), Variant::softmax2()},
+        fewer,
+        "with one layer fewer the radius 2^(L-2) < n - 1 misses some pair at distance n - 1: a false 'no'",
+        4,
+    }};
+  }
+
+ private:
+  bool mp_;
+};
+
+}  // namespace
+
+std::unique_ptr<Construction> make_connectivity_squaring() { return std::make_unique<ConnectivityRows>(false); }
+std::unique_ptr<Construction> make_connectivity_message_passing() { return std::make_unique<ConnectivityRows>(true); }
+
+}  // namespace exactformer
