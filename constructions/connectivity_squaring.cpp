@@ -24,16 +24,10 @@
 // Decoder [ans >= 1/2]. Correct on all graphs with n vertices iff 2^(L-1) >= n - 1: L(n) = max(2, 1 + ceil(log2(n-1))).
 // Baseline: radius L after L layers: L(n) = max(2, n - 1).
 // softmax2(b): b(n) = ceil(log2(6 n T)), T = n + n(n-1)/2 + 1, keeps members >= 2/(3n) and others <= 1/(3n).
-#include "exactformer/construction.hpp"
+#include "reach_rows.hpp"
 
 namespace exactformer {
 namespace {
-
-int ceil_log2(long x) {
-  int k = 0;
-  while ((1L << k) < x) ++k;
-  return k;
-}
 
 class ConnectivityRows final : public Construction {
  public:
@@ -47,11 +41,7 @@ class ConnectivityRows final : public Construction {
                : "reachability rows squared once per layer: L = 1 + ceil(log2(n-1)), d = 6n + 5 (LogDepthWide)";
   }
 
-  static int proven_b(int n) {
-    const long t = n + static_cast<long>(n) * (n - 1) / 2 + 1;
-    return ceil_log2(6L * n * t);
-  }
-  int proven_layers(int n) const { return mp_ ? std::max(2, n - 1) : std::max(2, 1 + ceil_log2(n - 1)); }
+  int proven_layers(int n) const { return mp_ ? std::max(2, n - 1) : std::max(2, 1 + reach::ceil_log2(n - 1)); }
   int layers_of(int n, const Variant& v) const { return proven_layers(n) + v.layers_offset; }
 
   Shape claimed(int n, const Variant& v) const override {
@@ -65,8 +55,8 @@ class ConnectivityRows final : public Construction {
     s.d_v = n;
     s.mlp_depth = 2;
     s.mlp_width = layers >= 3 ? 4 * n : 3 * n;
-    const long first = 4L * d * n + (d * 3 * n + 3L * n) + (3L * n * d + d);
-    const long middle = 2L * d * (n + 1) + 2L * d * n + (d * 4 * n + 4L * n) + (4L * n * d + d);
+    const long first = reach::incident_params(d, n);
+    const long middle = reach::square_params(d, n);
     const long last = 2L * d * (n + 1) + 2L * d * n + (d * 3 * n + 3L * n) + (3L * n * n + n) + (static_cast<long>(n) * d + d);
     s.params = first + (layers - 2) * middle + last;
     s.weight_bits = bit_length_of(3L * n + 2);
@@ -78,82 +68,23 @@ class ConnectivityRows final : public Construction {
     EXACTFORMER_REQUIRE(layers >= 2, name() + " needs at least 2 layers (got " + std::to_string(layers) + ")");
     Built built;
     Layout& layout = built.model.layout;
-    const TypeSlots type = TypeSlots::add(layout);
-    const Slot P = layout.add("P", n), PV = layout.add("PV", n), TS = layout.add("TS", n), TT = layout.add("TT", n);
-    const Slot R = layout.add("R", n), S = layout.add("S", n);
+    reach::Slots rs = reach::add_type_and_incidence(layout, n);
+    const TypeSlots type = rs.type;
+    const Slot TS = layout.add("TS", n), TT = layout.add("TT", n);
+    reach::add_rows(layout, rs, n);
+    const Slot R = rs.R, S = rs.S;
     const Slot A = mp_ ? layout.add("A", n) : Slot{};
     const Slot ans = layout.add("ans", 1);
     const int d = layout.width();
     const AttentionMode mode = v.kind == AttentionKind::softmax2
-                                   ? AttentionMode::softmax2(v.b.value_or(proven_b(n) + v.b_offset))
+                                   ? AttentionMode::softmax2(v.b.value_or(reach::proven_b(n) + v.b_offset))
                                    : AttentionMode::hard();
-    const Q three_n = q(3L * n);
 
-    // Hidden units base + [0, n) and base + [n, 2n): ReLU(3nS - 1 - g) and ReLU(3nS - 2 - g), whose difference
-    // is clamp01(3nS - 1) when g = 0. Gated (g = 3n(1 - is_vertex)) they are 0 on edge and task tokens, so
-    // those rows keep R = 0 and every score stays an integer.
-    const auto threshold_units = [&](Affine& in, int base, bool gated) {
-      for (int w = 0; w < n; ++w) {
-        in.w(S.col(w), base + w) = three_n;
-        in.w(S.col(w), base + n + w) = three_n;
-        in.bias(base + w) = gated ? q(-1L - 3L * n) : q(-1);
-        in.bias(base + n + w) = gated ? q(-2L - 3L * n) : q(-2);
-        if (gated) {
-          in.w(type.is_vertex.col(0), base + w) = three_n;
-          in.w(type.is_vertex.col(0), base + n + w) = three_n;
-        }
-      }
-    };
-
-    // Layer 1: build Ball(v, 1).
-    {
-      Head h = Head::zeros("incident", layout, n, n);
-      h.mode = mode;
-      for (int w = 0; w < n; ++w) {
-        h.query(P, w, w, q(1));
-        h.key(P, w, w, q(1));
-        h.value(P, w, w, q(1));
-        h.output(w, S, w, q(1));
-      }
-      Affine in = Affine::zeros(d, 3 * n), out = Affine::zeros(3 * n, d);
-      threshold_units(in, 0, true);
-      for (int w = 0; w < n; ++w) {
-        in.w(S.col(w), 2 * n + w) = q(1);
-        out.w(w, R.col(w)) = q(1);
-        out.w(n + w, R.col(w)) = q(-1);
-        if (mp_) {
-          out.w(w, A.col(w)) = q(1);
-          out.w(n + w, A.col(w)) = q(-1);
-        }
-        out.w(2 * n + w, S.col(w)) = q(-1);
-      }
-      built.model.layers.push_back(Layer{{h}, Mlp{{in, out}}});
-    }
-    // Layers 2..L-1: square (or, baseline, extend by one hop).
-    for (int l = 2; l < layers; ++l) {
-      Head h = Head::zeros(mp_ ? "hop" : "square", layout, n + 1, n);
-      h.mode = mode;
-      for (int w = 0; w < n; ++w) {
-        h.query(mp_ ? A : R, w, w, q(1));
-        h.key(PV, w, w, q(1));
-        h.value(R, w, w, q(1));
-        h.output(w, S, w, q(1));
-      }
-      h.query(type.one, 0, n, q(-1));
-      h.key(type.one, 0, n, q(1));
-      h.key(type.is_vertex, 0, n, q(-1));
-      Affine in = Affine::zeros(d, 4 * n), out = Affine::zeros(4 * n, d);
-      threshold_units(in, 0, true);
-      for (int w = 0; w < n; ++w) {
-        in.w(S.col(w), 2 * n + w) = q(1);
-        in.w(R.col(w), 3 * n + w) = q(1);
-        out.w(w, R.col(w)) = q(1);
-        out.w(n + w, R.col(w)) = q(-1);
-        out.w(3 * n + w, R.col(w)) = q(-1);
-        out.w(2 * n + w, S.col(w)) = q(-1);
-      }
-      built.model.layers.push_back(Layer{{h}, Mlp{{in, out}}});
-    }
+    // Layer 1: Ball(v, 1) into R (baseline: into A as well).
+    built.model.layers.push_back(reach::incident_layer(layout, rs, n, mode, mp_ ? std::vector<Slot>{A} : std::vector<Slot>{}));
+    // Layers 2..L-1: square (baseline: extend by one hop).
+    for (int l = 2; l < layers; ++l)
+      built.model.layers.push_back(reach::square_layer(layout, rs, n, mode, mp_ ? A : R, mp_ ? "hop" : "square"));
     // Layer L: the task token collects Ball(s, 2r) (baseline: Ball(s, r + 1)) and tests t.
     {
       Head h = Head::zeros("query", layout, n + 1, n);
@@ -168,7 +99,7 @@ class ConnectivityRows final : public Construction {
       h.key(type.one, 0, n, q(1));
       h.key(type.is_vertex, 0, n, q(-1));
       Affine in = Affine::zeros(d, 3 * n), mid = Affine::zeros(3 * n, n), out = Affine::zeros(n, d);
-      threshold_units(in, 0, false);
+      reach::threshold_units(in, rs, n, 0, false);
       for (int w = 0; w < n; ++w) {
         in.w(TT.col(w), 2 * n + w) = q(1);
         mid.w(w, w) = q(1);
@@ -181,15 +112,9 @@ class ConnectivityRows final : public Construction {
     }
     built.variant = mode.str() + ", L=" + std::to_string(layers);
 
-    built.embed = [type, P, PV, TS, TT](const Token& t, RowWriter& row) {
-      type.embed(t, row);
-      if (t.kind == TokenKind::vertex) {
-        row.set(P, t.a, 1);
-        row.set(PV, t.a, 1);
-      } else if (t.kind == TokenKind::edge) {
-        row.set(P, t.a, 1);
-        row.set(P, t.b, 1);
-      } else if (t.kind == TokenKind::task) {
+    built.embed = [rs, TS, TT](const Token& t, RowWriter& row) {
+      reach::embed_incidence(rs, t, row);
+      if (t.kind == TokenKind::task) {
         row.set(TS, t.a, 1);
         row.set(TT, t.b, 1);
       }

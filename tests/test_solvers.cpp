@@ -35,3 +35,28 @@ TEST_CASE("connectivity: two components, an isolated vertex") {
   CHECK(solvers::node_degree(g, 1) == 2);
   CHECK(solvers::node_degree(g, 5) == 0);
 }
+
+TEST_CASE("components, cycles, bipartiteness on hand-worked graphs") {
+  Graph g(6);  // 0-1-2 and 3-4, 5 alone: a forest, bipartite, 3 components
+  g.add_edge(0, 1);
+  g.add_edge(1, 2);
+  g.add_edge(3, 4);
+  CHECK(solvers::component_count(g) == 3);
+  CHECK_FALSE(solvers::has_cycle(g));
+  CHECK(solvers::bipartite(g));
+  g.add_edge(0, 2);  // triangle 0-1-2: a cycle, odd
+  CHECK(solvers::component_count(g) == 3);
+  CHECK(solvers::has_cycle(g));
+  CHECK_FALSE(solvers::bipartite(g));
+  Graph c4(4);  // the 4-cycle: a cycle, even
+  c4.add_edge(0, 1);
+  c4.add_edge(1, 2);
+  c4.add_edge(2, 3);
+  c4.add_edge(3, 0);
+  CHECK(solvers::has_cycle(c4));
+  CHECK(solvers::bipartite(c4));
+  CHECK(solvers::component_count(c4) == 1);
+  CHECK(solvers::component_count(Graph(5)) == 5);
+  CHECK_FALSE(solvers::has_cycle(from_graph6("DQc")));  // the path 2-0-4-3-1
+  CHECK(solvers::bipartite(from_graph6("DQc")));
+}

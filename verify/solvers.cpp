@@ -42,4 +42,62 @@ bool connected(const Graph& g, int s, int t) {
   return false;
 }
 
+long component_count(const Graph& g) {
+  std::vector<int> parent(static_cast<std::size_t>(g.n()));
+  for (int v = 0; v < g.n(); ++v) parent[static_cast<std::size_t>(v)] = v;
+  const auto find = [&](int v) {
+    while (parent[static_cast<std::size_t>(v)] != v) v = parent[static_cast<std::size_t>(v)];
+    return v;
+  };
+  long components = g.n();
+  for (int a = 0; a < g.n(); ++a)
+    for (int b = a + 1; b < g.n(); ++b)
+      if (g.has_edge(a, b) && find(a) != find(b)) {
+        parent[static_cast<std::size_t>(find(a))] = find(b);
+        --components;
+      }
+  return components;
+}
+
+namespace {
+bool dfs_finds_cycle(const Graph& g, int v, int parent, std::vector<bool>& seen) {
+  seen[static_cast<std::size_t>(v)] = true;
+  for (int u = 0; u < g.n(); ++u) {
+    if (!g.has_edge(v, u) || u == parent) continue;
+    if (seen[static_cast<std::size_t>(u)] || dfs_finds_cycle(g, u, v, seen)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool has_cycle(const Graph& g) {
+  std::vector<bool> seen(static_cast<std::size_t>(g.n()), false);
+  for (int v = 0; v < g.n(); ++v)
+    if (!seen[static_cast<std::size_t>(v)] && dfs_finds_cycle(g, v, -1, seen)) return true;
+  return false;
+}
+
+bool bipartite(const Graph& g) {
+  std::vector<int> colour(static_cast<std::size_t>(g.n()), -1);
+  for (int start = 0; start < g.n(); ++start) {
+    if (colour[static_cast<std::size_t>(start)] != -1) continue;
+    colour[static_cast<std::size_t>(start)] = 0;
+    std::deque<int> frontier{start};
+    while (!frontier.empty()) {
+      const int v = frontier.front();
+      frontier.pop_front();
+      for (int u = 0; u < g.n(); ++u) {
+        if (!g.has_edge(v, u)) continue;
+        if (colour[static_cast<std::size_t>(u)] == -1) {
+          colour[static_cast<std::size_t>(u)] = 1 - colour[static_cast<std::size_t>(v)];
+          frontier.push_back(u);
+        } else if (colour[static_cast<std::size_t>(u)] == colour[static_cast<std::size_t>(v)]) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace exactformer::solvers

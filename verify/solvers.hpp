@@ -9,5 +9,8 @@ long edge_count(const Graph& g);             // every pair a < b tested
 bool edge_exists(const Graph& g, int u, int v);  // false when u == v (simple graphs)
 long node_degree(const Graph& g, int v);
 bool connected(const Graph& g, int s, int t);    // breadth-first search from s
+long component_count(const Graph& g);            // union-find over the edges
+bool has_cycle(const Graph& g);                  // depth-first search for an edge to a visited non-parent
+bool bipartite(const Graph& g);                  // breadth-first 2-colouring of every component
 
 }  // namespace exactformer::solvers

@@ -15,6 +15,10 @@ const std::vector<Task>& all_tasks() {
       {"node_degree", "degree of v", 1, [](const Graph& g, const Query& q) { return solvers::node_degree(g, q.args[0]); }},
       {"connectivity", "are s and t connected? (1/0)", 2,
        [](const Graph& g, const Query& q) { return solvers::connected(g, q.args[0], q.args[1]) ? 1L : 0L; }},
+      {"component_count", "number of connected components", 0, [](const Graph& g, const Query&) { return solvers::component_count(g); }},
+      {"cycle_check", "does the graph contain a cycle? (1/0)", 0,
+       [](const Graph& g, const Query&) { return solvers::has_cycle(g) ? 1L : 0L; }},
+      {"bipartite", "is the graph bipartite? (1/0)", 0, [](const Graph& g, const Query&) { return solvers::bipartite(g) ? 1L : 0L; }},
   };
   return tasks;
 }

@@ -43,7 +43,10 @@ class RowWriter {
 struct Decoder {
   enum class Kind {
     threshold_half,         // [sum of slots >= 1/2]                    -> 1 / 0
-    round_inverse_minus_one // round(sum over slots of (1/o - 1))       -> count
+    round_inverse_minus_one, // round(sum over slots of (1/o - 1))      -> count
+    exact_ratio,             // o_1 / o_2 if it is an integer, else undefined -> count
+    is_zero,                 // [o_1 = 0]                                -> 1 / 0
+    positive_rank            // [o_1 - o_2 + o_3 > 0]                    -> 1 / 0
   };
   Kind kind = Kind::threshold_half;
   std::vector<Slot> slots;

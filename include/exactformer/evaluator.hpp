@@ -93,18 +93,35 @@ struct ScalarTraits<double> {
 // The decoder (construction.hpp) applied to a readout row, in the evaluator's own scalar.
 template <class S>
 std::optional<long> decode_readout(const Decoder& d, const std::vector<S>& row) {
-  S sum(0);
-  for (const Slot& slot : d.slots) {
-    const S& v = row[static_cast<std::size_t>(slot.col(0))];
-    if (d.kind == Decoder::Kind::threshold_half) {
-      sum += v;
-    } else {
-      if (v == S(0)) return std::nullopt;
-      sum += S(1) / v - S(1);
+  const auto at = [&](std::size_t i) -> const S& { return row[static_cast<std::size_t>(d.slots[i].col(0))]; };
+  const auto round = [](const S& x) { return ScalarTraits<S>::floor_to_long(x + S(1) / S(2)); };  // floor(x + 1/2)
+  switch (d.kind) {
+    case Decoder::Kind::threshold_half: {
+      S sum(0);
+      for (std::size_t i = 0; i < d.slots.size(); ++i) sum += at(i);
+      return S(2) * sum >= S(1) ? 1L : 0L;
     }
+    case Decoder::Kind::round_inverse_minus_one: {
+      S sum(0);
+      for (std::size_t i = 0; i < d.slots.size(); ++i) {
+        if (at(i) == S(0)) return std::nullopt;
+        sum += S(1) / at(i) - S(1);
+      }
+      return round(sum);
+    }
+    case Decoder::Kind::exact_ratio: {
+      if (at(1) == S(0)) return std::nullopt;
+      const S r = at(0) / at(1);
+      const std::optional<long> f = ScalarTraits<S>::floor_to_long(r);
+      if (!f || !(S(*f) == r)) return std::nullopt;
+      return f;
+    }
+    case Decoder::Kind::is_zero:
+      return at(0) == S(0) ? 1L : 0L;
+    case Decoder::Kind::positive_rank:
+      return at(0) - at(1) + at(2) > S(0) ? 1L : 0L;
   }
-  if (d.kind == Decoder::Kind::threshold_half) return S(2) * sum >= S(1) ? 1L : 0L;
-  return ScalarTraits<S>::floor_to_long(sum + S(1) / S(2));  // round(x) = floor(x + 1/2)
+  return std::nullopt;
 }
 
 template <class S>
@@ -167,7 +184,7 @@ class Evaluator {
       LayerCache& in = cache_[l];
       LayerCache& out = cache_[l + 1];
       const std::size_t n_heads = lw.heads.size();
-      if (in.k.size() != n_heads) {
+      if (in.k.size() != n_heads || in.projected.size() != t) {
         in.q.assign(n_heads, std::vector<Row>(t));
         in.k.assign(n_heads, std::vector<Row>(t));
         in.v.assign(n_heads, std::vector<Row>(t));

@@ -1,0 +1,167 @@
+// Layers shared by the reachability-row constructions (theory.md §6.2-6.3; proofs in
+// docs/constructions/connectivity_squaring.md). Each vertex token v carries an n-bit row R_v.
+//
+//   incident layer : R_v = Ball(v, 1)                      head Q = P, K = P, V = P -> S
+//   square layer   : R_v = union of R_u over u in rows_v   head Q = [rows; -1], K = [PV; one - is_vertex], V = R -> S
+//                    (rows = R: radius doubles; rows = A = Ball(v, 1): radius + 1)
+// Every MLP writes clamp01(3n S - 1) gated to vertex tokens (edge and task tokens keep R = 0, so every
+// score stays an integer) and zeroes S.
+#pragma once
+#include "exactformer/construction.hpp"
+
+namespace exactformer::reach {
+
+struct Slots {
+  TypeSlots type;
+  Slot P, PV, R, S;
+  // one, is_vertex, is_edge, is_task, P (n), PV (n), then the caller's slots, then R (n), S (n).
+};
+
+inline Slots add_type_and_incidence(Layout& layout, int n) {
+  Slots s;
+  s.type = TypeSlots::add(layout);
+  s.P = layout.add("P", n);
+  s.PV = layout.add("PV", n);
+  return s;
+}
+inline void add_rows(Layout& layout, Slots& s, int n) {
+  s.R = layout.add("R", n);
+  s.S = layout.add("S", n);
+}
+
+// Embeds type, P and PV.
+inline void embed_incidence(const Slots& s, const Token& t, RowWriter& row) {
+  s.type.embed(t, row);
+  if (t.kind == TokenKind::vertex) {
+    row.set(s.P, t.a, 1);
+    row.set(s.PV, t.a, 1);
+  } else if (t.kind == TokenKind::edge) {
+    row.set(s.P, t.a, 1);
+    row.set(s.P, t.b, 1);
+  }
+}
+
+// Hidden units base + [0, n) and base + [n, 2n): ReLU(3nS - 1 - g), ReLU(3nS - 2 - g); their difference
+// is clamp01(3nS - 1) when g = 0, and 0 when gated (g = 3n(1 - is_vertex)) on a non-vertex token.
+inline void threshold_units(Affine& in, const Slots& s, int n, int base, bool gated) {
+  const Q three_n = q(3L * n);
+  for (int w = 0; w < n; ++w) {
+    in.w(s.S.col(w), base + w) = three_n;
+    in.w(s.S.col(w), base + n + w) = three_n;
+    in.bias(base + w) = gated ? q(-1L - 3L * n) : q(-1);
+    in.bias(base + n + w) = gated ? q(-2L - 3L * n) : q(-2);
+    if (gated) {
+      in.w(s.type.is_vertex.col(0), base + w) = three_n;
+      in.w(s.type.is_vertex.col(0), base + n + w) = three_n;
+    }
+  }
+}
+
+// Layer 1: R (and every slot in `also`) += 1_{Ball(v,1)}; S zeroed. MLP: 3n hidden units.
+inline Layer incident_layer(const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
+                            const std::vector<Slot>& also = {}) {
+  Head h = Head::zeros("incident", layout, n, n);
+  h.mode = mode;
+  for (int w = 0; w < n; ++w) {
+    h.query(s.P, w, w, q(1));
+    h.key(s.P, w, w, q(1));
+    h.value(s.P, w, w, q(1));
+    h.output(w, s.S, w, q(1));
+  }
+  Affine in = Affine::zeros(layout.width(), 3 * n), out = Affine::zeros(3 * n, layout.width());
+  threshold_units(in, s, n, 0, true);
+  for (int w = 0; w < n; ++w) {
+    in.w(s.S.col(w), 2 * n + w) = q(1);
+    out.w(w, s.R.col(w)) = q(1);
+    out.w(n + w, s.R.col(w)) = q(-1);
+    for (const Slot& a : also) {
+      out.w(w, a.col(w)) = q(1);
+      out.w(n + w, a.col(w)) = q(-1);
+    }
+    out.w(2 * n + w, s.S.col(w)) = q(-1);
+  }
+  return Layer{{h}, Mlp{{in, out}}};
+}
+
+// One head that makes S = mean of R_u over the vertices u with rows_v[u] = 1 (rows_v[v] must be 1).
+inline Head union_head(const std::string& name, const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
+                       const Slot& rows) {
+  Head h = Head::zeros(name, layout, n + 1, n);
+  h.mode = mode;
+  for (int w = 0; w < n; ++w) {
+    h.query(rows, w, w, q(1));
+    h.key(s.PV, w, w, q(1));
+    h.value(s.R, w, w, q(1));
+    h.output(w, s.S, w, q(1));
+  }
+  h.query(s.type.one, 0, n, q(-1));
+  h.key(s.type.one, 0, n, q(1));
+  h.key(s.type.is_vertex, 0, n, q(-1));
+  return h;
+}
+
+// Layers 2..: R_v <- union of R_u over rows_v (S zeroed). MLP: 4n hidden units.
+inline Layer square_layer(const Layout& layout, const Slots& s, int n, const AttentionMode& mode, const Slot& rows,
+                          const std::string& name) {
+  Head h = union_head(name, layout, s, n, mode, rows);
+  Affine in = Affine::zeros(layout.width(), 4 * n), out = Affine::zeros(4 * n, layout.width());
+  threshold_units(in, s, n, 0, true);
+  for (int w = 0; w < n; ++w) {
+    in.w(s.S.col(w), 2 * n + w) = q(1);
+    in.w(s.R.col(w), 3 * n + w) = q(1);
+    out.w(w, s.R.col(w)) = q(1);
+    out.w(n + w, s.R.col(w)) = q(-1);
+    out.w(3 * n + w, s.R.col(w)) = q(-1);
+    out.w(2 * n + w, s.S.col(w)) = q(-1);
+  }
+  return Layer{{h}, Mlp{{in, out}}};
+}
+
+// A layer with no attention: INV += 1/|R_v| on vertex tokens (0 elsewhere, where R = 0), by exact
+// piecewise-linear interpolation on the integers s = |R_v| in 0..n: g(0) = 0, g(j) = 1/j.
+// MLP: n hidden units z_j = ReLU(sum_w R_w - j), j = 0..n-1; INV += sum_j (slope_j - slope_{j-1}) z_j.
+inline Layer inverse_size_layer(const Layout& layout, const Slots& s, int n, const Slot& inv) {
+  Affine in = Affine::zeros(layout.width(), n), out = Affine::zeros(n, layout.width());
+  const auto g = [](int j) { return j == 0 ? q(0) : q(1, j); };
+  Q previous_slope(0);
+  for (int j = 0; j < n; ++j) {
+    for (int w = 0; w < n; ++w) in.w(s.R.col(w), j) = q(1);
+    in.bias(j) = q(-j);
+    const Q slope = g(j + 1) - g(j);
+    out.w(j, inv.col(0)) = slope - previous_slope;
+    previous_slope = slope;
+  }
+  return Layer{{}, Mlp{{in, out}}};
+}
+inline long inverse_size_params(long d, long n) { return (d * n + n) + (n * d + d); }
+
+// Uniform attention over every token (all scores 0, so the weights are exactly 1/T in hard and in
+// softmax2 mode alike): output slot i = (sum over tokens of value slot i) / T.
+inline Head uniform_average_head(const std::string& name, const Layout& layout, const AttentionMode& mode,
+                                 const std::vector<std::pair<Slot, Slot>>& values) {
+  Head h = Head::zeros(name, layout, 1, static_cast<int>(values.size()));
+  h.mode = mode;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    h.value(values[i].first, 0, static_cast<int>(i), q(1));
+    h.output(static_cast<int>(i), values[i].second, 0, q(1));
+  }
+  return h;
+}
+
+inline int ceil_log2(long x) {
+  int k = 0;
+  while ((1L << k) < x) ++k;
+  return k;
+}
+
+// softmax2 b from the proof: 2^b >= 6 n T with T the longest sequence (n vertices, all edges, one task).
+inline int proven_b(int n) {
+  const long t = n + static_cast<long>(n) * (n - 1) / 2 + 1;
+  return ceil_log2(6L * n * t);
+}
+
+// Parameters of incident_layer / square_layer (dense counts, as measure() counts them).
+inline long incident_params(long d, long n) { return 4 * d * n + (d * 3 * n + 3 * n) + (3 * n * d + d); }
+inline long square_params(long d, long n) { return 2 * d * (n + 1) + 2 * d * n + (d * 4 * n + 4 * n) + (4 * n * d + d); }
+
+}  // namespace exactformer::reach
