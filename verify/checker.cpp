@@ -407,11 +407,10 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
   r.construction = c.name();
   r.task = c.task();
   r.n_max = opt.n_max;
-  const auto make_source = [&]() -> std::unique_ptr<GraphSource> {
-    if (!opt.graphs_file) return labelled_source(1, opt.n_max);
-    throw internal_error("graph6 streams are run through `verify`, not `check`");
-  };
+  const auto make_source = [&]() { return labelled_source(1, opt.n_max); };
+  r.coverage = make_source()->describe();
   for (const Variant& v : spec.variants) {
+    if (opt.witness_only) break;
     VariantResult vr;
     const Built built = c.build(opt.n_max, v);
     vr.variant = built.variant;
@@ -422,12 +421,12 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
     r.coverage = source->describe();
     vr.labelled = run_sweep(c, built, opt.n_max, *source, opt.run);
     if (vr.labelled.failure) vr.labelled.failure = shrink(c, built, *vr.labelled.failure);
-    for (int n = opt.n_max + 1; n <= opt.family_n_max; ++n) {
+    for (const int n : family_sizes(opt.n_max, opt.family_n_max)) {
       const Built big = c.build(n, v);
       const auto diff = shape_differences(measure(big.model), c.claimed(n, v));
       for (const auto& d : diff) vr.shape_mismatch.push_back("n=" + std::to_string(n) + " " + d);
       std::vector<Graph> graphs;
-      for (auto& f : families(n)) graphs.push_back(f.graph);
+      for (auto& f : families(n, n <= 16)) graphs.push_back(f.graph);
       auto fam = list_source(std::move(graphs), "families");
       const RunStats s = run_sweep(c, big, n, *fam, opt.run);
       vr.families.graphs += s.graphs;
@@ -440,24 +439,38 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
     }
     r.variants.push_back(std::move(vr));
   }
-  if (opt.family_n_max > opt.n_max)
-    r.coverage += "; families (path, cycle, star, clique, empty, two cliques) for " + std::to_string(opt.n_max + 1) +
-                  " <= n <= " + std::to_string(opt.family_n_max);
+  if (opt.family_n_max > opt.n_max && !opt.witness_only) {
+    std::string sizes;
+    for (const int n : family_sizes(opt.n_max, opt.family_n_max)) sizes += (sizes.empty() ? "" : ",") + std::to_string(n);
+    r.coverage += "; families (path, cycle, star, empty, two n/2-cycles, two K4 joined by a path; clique and two cliques for n <= 16) "
+                  "for n = " + sizes;
+  }
   bool witness_ok = true;
   if (spec.witness && opt.n_max >= spec.witness_min_n) {
     const Built broken = c.build(opt.n_max, *spec.witness);
     r.witness_variant = broken.variant;
-    auto source = make_source();
     RunOptions wopt = opt.run;
     wopt.stop_at_first = true;
-    const RunStats s = run_sweep(c, broken, opt.n_max, *source, wopt);
+    // Search the families on every n <= n_max first (cheap, and where depth bounds break), then every
+    // labelled graph (at n >= 8 only the families are searchable in practice).
+    std::vector<Graph> small;
+    for (int n = 1; n <= opt.n_max; ++n)
+      for (auto& f : families(n)) small.push_back(f.graph);
+    auto fam = list_source(std::move(small), "families");
+    RunStats s = run_sweep(c, broken, opt.n_max, *fam, wopt);
     r.witness_graphs_searched = s.graphs;
+    if (!s.failure) {
+      auto source = make_source();
+      s = run_sweep(c, broken, opt.n_max, *source, wopt);
+      r.witness_graphs_searched += s.graphs;
+    }
     if (s.failure) {
       r.witness = s.failure;
       r.witness_shrunk = shrink(c, broken, *s.failure);
     }
     witness_ok = r.witness.has_value();
   }
+  if (opt.witness_only) r.coverage = "witness search only: " + r.coverage;
   r.holds = witness_ok && std::all_of(r.variants.begin(), r.variants.end(), [](const VariantResult& v) { return v.holds(); });
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

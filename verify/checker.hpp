@@ -67,7 +67,7 @@ Counterexample shrink(const Construction& c, const Built& built, Counterexample 
 struct CheckOptions {
   int n_max = 6;
   int family_n_max = 16;        // families (paths, cycles, ...) for n_max < n <= family_n_max
-  std::optional<std::string> graphs_file;  // graph6 stream instead of labelled enumeration ("-" = stdin)
+  bool witness_only = false;    // skip the passing variants: only search (and shrink) the witness
   RunOptions run;
 };
 

@@ -1,6 +1,8 @@
 // Labelled enumeration and families (verify/enumerate.hpp).
 #include "enumerate.hpp"
 
+#include <algorithm>
+
 #include "exactformer/errors.hpp"
 
 namespace exactformer {
@@ -56,10 +58,44 @@ Graph two_cliques(int n) {
   return g;
 }
 
-std::vector<NamedGraph> families(int n) {
-  std::vector<NamedGraph> out{{"path", path_graph(n)}, {"star", star_graph(n)}, {"clique", complete_graph(n)},
-                              {"empty", empty_graph(n)}, {"two_cliques", two_cliques(n)}};
+Graph cliques_joined_by_path(int n) {
+  EXACTFORMER_REQUIRE(n >= 8, "cliques_joined_by_path needs n >= 8");
+  Graph g = path_graph(n);
+  for (int a = 0; a < 4; ++a)
+    for (int b = a + 1; b < 4; ++b) {
+      if (!g.has_edge(a, b)) g.add_edge(a, b);
+      if (!g.has_edge(n - 4 + a, n - 4 + b)) g.add_edge(n - 4 + a, n - 4 + b);
+    }
+  return g;
+}
+
+std::vector<NamedGraph> families(int n, bool dense) {
+  std::vector<NamedGraph> out{{"path", path_graph(n)}, {"star", star_graph(n)}, {"empty", empty_graph(n)}};
+  if (dense) {
+    out.push_back({"clique", complete_graph(n)});
+    out.push_back({"two_cliques", two_cliques(n)});
+  }
   if (n >= 3) out.push_back({"cycle", cycle_graph(n)});
+  if (n >= 6 && n % 2 == 0) {
+    Graph g = cycle_graph(n / 2 >= 3 ? n / 2 : 3);  // two disjoint n/2-cycles (Conjecture 13's instance)
+    Graph two(n);
+    for (const auto& [a, b] : g.edges()) {
+      two.add_edge(a, b);
+      two.add_edge(a + n / 2, b + n / 2);
+    }
+    out.push_back({"two_cycles", two});
+  }
+  if (n >= 8) out.push_back({"cliques_joined_by_path", cliques_joined_by_path(n)});
+  return out;
+}
+
+std::vector<int> family_sizes(int n_max, int up_to) {
+  std::vector<int> out;
+  for (int n = n_max + 1; n <= std::min(16, up_to); ++n) out.push_back(n);
+  for (int p = 16; p + 2 <= up_to || p + 1 <= up_to; p *= 2)
+    for (int n : {p + 1, p + 2})
+      if (n > n_max && n <= up_to && (out.empty() || n > out.back())) out.push_back(n);
+  if (up_to > n_max && (out.empty() || out.back() < up_to)) out.push_back(up_to);
   return out;
 }
 

@@ -20,12 +20,18 @@ Graph star_graph(int n);         // centre 0
 Graph complete_graph(int n);
 Graph empty_graph(int n);
 Graph two_cliques(int n);        // K_{ceil(n/2)} and K_{floor(n/2)}, disjoint
+Graph cliques_joined_by_path(int n);  // K_4 on 0..3, K_4 on n-4..n-1, path 3-4-...-(n-4); n >= 8
 
 struct NamedGraph {
   std::string family;  // "path", "cycle", ...
   Graph graph;
 };
-// Every family member on exactly n vertices (those defined for n).
-std::vector<NamedGraph> families(int n);
+// Every family member on exactly n vertices (those defined for n). Dense members (clique, two cliques)
+// only when `dense`.
+std::vector<NamedGraph> families(int n, bool dense = true);
+
+// Family sizes beyond an exhaustive n_max: every n in (n_max, min(16, up_to)], then n = 2^k + 1 and
+// 2^k + 2 (paths exactly at and one past a power-of-two distance) and up_to itself.
+std::vector<int> family_sizes(int n_max, int up_to);
 
 }  // namespace exactformer

@@ -120,6 +120,7 @@ struct CheckCliOptions {
   int jobs = default_jobs();
   int orders = 2;
   bool gmp_only = false;
+  bool witness_only = false;
   std::string json;
 };
 
@@ -146,6 +147,7 @@ int run_checks(const CheckCliOptions& o, std::ostream& out, std::ostream& err) {
   co.run.jobs = o.jobs;
   co.run.edge_orders = o.orders;
   co.run.fast_path = !o.gmp_only;
+  co.witness_only = o.witness_only;
   std::vector<CheckResult> results;
   for (const auto& [c, spec] : selected) {
     results.push_back(run_check(*c, spec, co));
@@ -256,6 +258,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   check->add_option("--jobs", co.jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
   check->add_option("--edge-orders", co.orders, "edge-token orders per graph (1 = lexicographic only)")->check(CLI::Range(1, 100))->capture_default_str();
   check->add_flag("--gmp-only", co.gmp_only, "evaluate with GMP rationals only (no fast exact path)");
+  check->add_flag("--witness-only", co.witness_only, "only search for (and shrink) the witness below the bound");
   check->add_option("--json", co.json, "write results as JSON to FILE");
 
   std::string bounds_name, bounds_n = "2,4,8,16,32,64,128,256,512,1024,4096,16384,65536";
