@@ -23,6 +23,8 @@ class Bipartite final : public Construction {
  public:
   std::string name() const override { return "bipartite"; }
   std::string task() const override { return "bipartite"; }
+  std::string regime() const override { return "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)"; }
+  int max_build_n() const override { return 64; }
   std::string summary() const override { return "even/odd walk rows doubled to radius >= n: non-bipartite iff some v in E1_v; L = ceil(log2 n) + 3"; }
 
   static int doublings(int n) {

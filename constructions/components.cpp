@@ -17,6 +17,8 @@ class Components final : public Construction {
  public:
   std::string name() const override { return "components"; }
   std::string task() const override { return "component_count"; }
+  std::string regime() const override { return "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)"; }
+  int max_build_n() const override { return 64; }
   std::string summary() const override { return "rows squared to radius n-1, then c = sum_v 1/|R_v|: L = ceil(log2(n-1)) + 3, d = 4n + 7"; }
 
   static int squarings(int n) { return n <= 2 ? 0 : reach::ceil_log2(n - 1); }

@@ -36,6 +36,10 @@ class ConnectivityRows final : public Construction {
   std::string name() const override { return mp_ ? "connectivity_message_passing" : "connectivity_squaring"; }
   std::string task() const override { return "connectivity"; }
   std::string doc() const override { return "docs/constructions/connectivity_squaring.md"; }
+  std::string regime() const override {
+    return mp_ ? "baseline (L = n - 1: not log depth)" : "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)";
+  }
+  int max_build_n() const override { return 64; }
   std::string summary() const override {
     return mp_ ? "baseline: reachability rows grow by one hop per layer (GNN-like), L = n - 1, d = 7n + 5"
                : "reachability rows squared once per layer: L = 1 + ceil(log2(n-1)), d = 6n + 5 (LogDepthWide)";

@@ -16,6 +16,8 @@ class CycleCheck final : public Construction {
   std::string name() const override { return "cycle_check"; }
   std::string task() const override { return "cycle_check"; }
   std::string doc() const override { return "docs/constructions/components.md"; }
+  std::string regime() const override { return "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)"; }
+  int max_build_n() const override { return 64; }
   std::string summary() const override { return "components, |E| and n from one uniform head: cyclic iff |E| - n + c > 0; L = ceil(log2(n-1)) + 3"; }
 
   static int squarings(int n, const Variant& v) { return (n <= 2 ? 0 : reach::ceil_log2(n - 1)) + v.layers_offset; }

@@ -35,6 +35,7 @@ class BrokenDegree final : public Construction {
   std::string name() const override { return "test_broken_degree"; }
   std::string task() const override { return "node_degree"; }
   std::string summary() const override { return "node_degree with head b removed (tests only)"; }
+  std::string regime() const override { return "none"; }
   Built build(int n, const Variant& v) const override {
     Built b = find_construction("node_degree").build(n, v);
     b.model.layers[0].heads.pop_back();

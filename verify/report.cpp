@@ -149,6 +149,28 @@ void print_check_table(std::ostream& out, const std::vector<CheckResult>& result
   }
 }
 
+void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& results) {
+  out << "| check | statement | source | modes | covered | graphs × queries | holds | witness below the bound | seconds |\n";
+  out << "|---|---|---|---|---|---:|---|---|---:|\n";
+  for (const CheckResult& r : results) {
+    std::string modes;
+    for (const auto& v : r.variants) modes += (modes.empty() ? "" : "; ") + v.variant;
+    std::string witness = "—";
+    if (r.spec.witness && !r.witness_variant) witness = "n/a";
+    if (r.witness_variant) {
+      const Counterexample* w = r.witness_shrunk ? &*r.witness_shrunk : (r.witness ? &*r.witness : nullptr);
+      witness = w ? "found (" + *r.witness_variant + "): `" + to_graph6(w->graph) + "` " + w->query.str() + " expected " +
+                        std::to_string(w->expected) + ", got " + (w->got ? std::to_string(*w->got) : "undefined")
+                  : "**not found** (" + *r.witness_variant + ")";
+    }
+    std::ostringstream secs;
+    secs << std::fixed << std::setprecision(1) << r.seconds;
+    out << "| `" << r.spec.id << "` | " << r.spec.statement << " | " << r.spec.source << " | " << modes << " | " << r.coverage << " | "
+        << total_graphs(r) << " × " << total_queries(r) / std::max(1L, total_graphs(r)) << " avg = " << total_queries(r) << " | "
+        << (r.holds ? "yes" : "**NO**") << " | " << witness << " | " << secs.str() << " |\n";
+  }
+}
+
 void print_check_details(std::ostream& out, const CheckResult& r) {
   for (const auto& v : r.variants) {
     for (const auto& d : v.shape_mismatch) out << r.spec.id << " [" << v.variant << "]: shape " << d << "\n";

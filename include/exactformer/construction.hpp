@@ -79,6 +79,10 @@ class Construction {
   virtual std::string doc() const { return "docs/constructions/" + name() + ".md"; }
   // No positional information: the checker also runs permuted edge orders.
   virtual bool order_invariant() const { return true; }
+  // The paper's regime this construction claims to realise (theory.md §3), e.g. "Depth1 (L = 1, d = O(log T))".
+  virtual std::string regime() const = 0;
+  // Largest n at which `bounds` builds the model to measure it (beyond: formula only).
+  virtual int max_build_n() const { return 4096; }
   virtual Built build(int n, const Variant& v) const = 0;
   virtual Shape claimed(int n, const Variant& v) const = 0;
   virtual std::vector<CheckSpec> checks() const = 0;
