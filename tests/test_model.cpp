@@ -136,3 +136,18 @@ TEST_CASE("the checker's result does not depend on the number of threads") {
   CHECK(a.evaluations == b.evaluations);
   CHECK(a.max_activation_bits == b.max_activation_bits);
 }
+
+TEST_CASE("bench: the three paths run the same stream; fast exact and GMP agree (else internal_error)") {
+  std::vector<Graph> graphs;
+  for (int n = 1; n <= 4; ++n)
+    for (std::uint64_t i = 0; i < labelled_count(n); ++i) graphs.push_back(labelled_graph(n, i));
+  for (const auto& c : all_constructions()) {
+    if (c->name().rfind("test_", 0) == 0) continue;
+    const BenchResult r = bench(*c, c->build(4, Variant::softmax2()), graphs);
+    long pairs = 0;
+    for (const Graph& g : graphs) pairs += static_cast<long>(all_queries(find_task(c->task()), g.n()).size());
+    CAPTURE(c->name());
+    CHECK(r.pairs == pairs);
+    CHECK(r.seconds_gmp > 0);
+  }
+}

@@ -63,6 +63,19 @@ std::optional<long> evaluate(const Built& built, const Graph& g, const std::vect
 Counterexample shrink(const Construction& c, const Built& built, Counterexample cx);
 
 // ---------------------------------------------------------------------------------------------------
+// Benchmark: one stream of (graph, query) pairs through the double path (the floor), the fast exact
+// path (int64 -> int128 -> GMP) and the pure-GMP path, single-threaded, side by side.
+
+struct BenchResult {
+  long pairs = 0;
+  double seconds_double = 0, seconds_fast = 0, seconds_gmp = 0;
+  long int64_overflows = 0, int128_overflows = 0;
+  long double_disagreements = 0;  // answers where double differs from the exact answer
+};
+
+BenchResult bench(const Construction& c, const Built& built, const std::vector<Graph>& graphs);
+
+// ---------------------------------------------------------------------------------------------------
 
 struct CheckOptions {
   int n_max = 6;

@@ -16,7 +16,9 @@
 #include <thread>
 
 #include "checker.hpp"
+#include "enumerate.hpp"
 #include "report.hpp"
+#include "trace.hpp"
 
 namespace exactformer {
 namespace {
@@ -235,6 +237,41 @@ int run_bounds(const std::string& name, const std::string& ns, int build_max, st
 }
 
 // ---------------------------------------------------------------------------------------------------
+// bench
+
+int run_bench(const std::vector<std::string>& names, int n, std::ostream& out) {
+  std::vector<Graph> graphs;
+  for (int m = 1; m <= n; ++m)
+    for (std::uint64_t i = 0; i < labelled_count(m); ++i) graphs.push_back(labelled_graph(m, i));
+  out << "Stream: every labelled graph with 1 <= n <= " << n << " (" << graphs.size()
+      << " graphs) x every query, lexicographic edge order; one thread; each path reuses per-graph work the same way.\n"
+      << "(a) double, (b) fast exact (int64 -> int128 -> GMP), (c) GMP rationals only. Ratios are throughput relative to (a).\n\n"
+      << "| construction | mode | pairs | (a) double µs/pair | (b) fast exact µs/pair | (c) GMP µs/pair | b/a | c/a | int64 overflows | of which int128 | double wrong |\n"
+      << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& name : names) {
+    const Construction& c = find_construction(name);
+    for (const Variant& v : {Variant::hard(), Variant::softmax2()}) {
+      const Built built = c.build(n, v);
+      const BenchResult r = bench(c, built, graphs);
+      const auto us = [&](double s) {
+        std::ostringstream o;
+        o << std::fixed << std::setprecision(2) << 1e6 * s / static_cast<double>(r.pairs);
+        return o.str();
+      };
+      const auto ratio = [](double num, double den) {
+        std::ostringstream o;
+        o << std::fixed << std::setprecision(3) << num / den;
+        return o.str();
+      };
+      out << "| " << c.name() << " | " << built.variant << " | " << r.pairs << " | " << us(r.seconds_double) << " | " << us(r.seconds_fast)
+          << " | " << us(r.seconds_gmp) << " | " << ratio(r.seconds_double, r.seconds_fast) << " | " << ratio(r.seconds_double, r.seconds_gmp)
+          << " | " << r.int64_overflows << " | " << r.int128_overflows << " | " << r.double_disagreements << " |\n";
+    }
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // docs
 
 std::string git_commit() {
@@ -380,6 +417,24 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   bounds->add_option("--build-max", bounds_build_max, "build and measure models up to this n; formula only beyond")
       ->check(CLI::Range(1, 65536))->capture_default_str();
 
+  std::string trace_name, trace_graph, trace_query, trace_mode = "hard", trace_json;
+  int trace_n = 0;
+  bool trace_all_rows = false;
+  auto* trace = app.add_subcommand("trace", "one forward pass slot by slot: tokens, every sublayer's residual, decoder vs truth");
+  trace->add_option("construction", trace_name, "construction name")->required();
+  trace->add_option("--n", trace_n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
+  trace->add_option("--graph6", trace_graph, "the graph, in graph6")->required();
+  trace->add_option("--query", trace_query, "the task token's vertices, e.g. 0,3 (default: the task's first query)");
+  trace->add_option("--mode", trace_mode, "attention mode")->check(CLI::IsMember({"hard", "softmax2"}))->capture_default_str();
+  trace->add_flag("--all-rows", trace_all_rows, "print every row, not only the readout row");
+  trace->add_option("--json", trace_json, "write the exactformer-trace/1 JSON to FILE");
+
+  std::vector<std::string> bench_names;
+  int bench_n = 5;
+  auto* bench_cmd = app.add_subcommand("bench", "throughput of the double, fast exact and GMP paths on one stream, side by side");
+  bench_cmd->add_option("constructions", bench_names, "constructions (default: all)");
+  bench_cmd->add_option("--n", bench_n, "every labelled graph with 1..N vertices")->check(CLI::Range(1, 7))->capture_default_str();
+
   CheckCliOptions docs_opt;
   std::string docs_dir = "docs/results";
   auto* docs = app.add_subcommand("docs", "run every check and regenerate docs/results (tables, bounds, plots)");
@@ -411,6 +466,39 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (*check) return run_checks(co, out, err);
     if (*bounds) return run_bounds(bounds_name, bounds_n, bounds_build_max, out);
     if (*docs) return run_docs(docs_opt, docs_dir, out, err);
+    if (*trace) {
+      const Construction& c = find_construction(trace_name);
+      const Graph g = from_graph6(trace_graph);
+      EXACTFORMER_REQUIRE(g.n() >= 1 && g.n() <= trace_n, "the graph has " + std::to_string(g.n()) + " vertices; --n is " + std::to_string(trace_n));
+      const Task& task = find_task(c.task());
+      Query query = all_queries(task, g.n()).front();
+      if (!trace_query.empty()) {
+        query.args.clear();
+        std::stringstream in(trace_query);
+        std::string item;
+        while (std::getline(in, item, ',')) {
+          try {
+            query.args.push_back(std::stoi(item));
+          } catch (const std::logic_error&) {
+            throw usage_error("--query: not a vertex: \"" + item + "\"");
+          }
+        }
+      }
+      EXACTFORMER_REQUIRE(static_cast<int>(query.args.size()) == task.arity,
+                          "--query: " + c.task() + " takes " + std::to_string(task.arity) + " vertices");
+      for (int a : query.args) EXACTFORMER_REQUIRE(a >= 0 && a < g.n(), "--query: vertex " + std::to_string(a) + " is not in the graph");
+      const Built built = c.build(trace_n, trace_mode == "hard" ? Variant::hard() : Variant::softmax2());
+      const Trace t = make_trace(c, built, trace_n, g, query);
+      print_trace(out, t, trace_all_rows);
+      if (!trace_json.empty()) write_file_atomically(trace_json, trace_to_json(t));
+      return t.answer == t.truth ? 0 : 1;
+    }
+    if (*bench_cmd) {
+      if (bench_names.empty())
+        for (const auto& c : all_constructions())
+          if (c->name().rfind("test_", 0) != 0) bench_names.push_back(c->name());
+      return run_bench(bench_names, bench_n, out);
+    }
     return 2;
   } catch (const usage_error& e) {
     err << "exactformer: error: " << e.what() << "\n";

@@ -1,0 +1,186 @@
+// Traces (verify/trace.hpp).
+#include "trace.hpp"
+
+#include <sstream>
+
+#include "exactformer/evaluator.hpp"
+#include "report.hpp"
+#include "tasks.hpp"
+
+namespace exactformer {
+
+namespace {
+
+std::string token_str(const Token& t) {
+  switch (t.kind) {
+    case TokenKind::vertex: return "vertex(" + std::to_string(t.a) + ")";
+    case TokenKind::edge: return "edge(" + std::to_string(t.a) + "," + std::to_string(t.b) + ")";
+    case TokenKind::task: {
+      std::string s = "task(";
+      if (t.a >= 0) s += std::to_string(t.a);
+      if (t.b >= 0) s += "," + std::to_string(t.b);
+      return s + ")";
+    }
+    case TokenKind::pause: return "pause";
+  }
+  return "?";
+}
+
+std::string kind_str(TokenKind k) {
+  switch (k) {
+    case TokenKind::vertex: return "vertex";
+    case TokenKind::edge: return "edge";
+    case TokenKind::task: return "task";
+    case TokenKind::pause: return "pause";
+  }
+  return "?";
+}
+
+std::string decoder_kind(Decoder::Kind k) {
+  switch (k) {
+    case Decoder::Kind::threshold_half: return "threshold_half";
+    case Decoder::Kind::round_inverse_minus_one: return "round_inverse_minus_one";
+    case Decoder::Kind::exact_ratio: return "exact_ratio";
+    case Decoder::Kind::is_zero: return "is_zero";
+    case Decoder::Kind::positive_rank: return "positive_rank";
+  }
+  return "?";
+}
+
+void matrix_json(std::ostream& o, const MatQ& m) {
+  o << "[";
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    o << (r ? ", " : "") << "[";
+    for (Eigen::Index c = 0; c < m.cols(); ++c) o << (c ? ", " : "") << '"' << to_string(m(r, c)) << '"';
+    o << "]";
+  }
+  o << "]";
+}
+
+void print_row(std::ostream& out, const Layout& layout, const MatQ& x, Eigen::Index row) {
+  for (const Slot& s : layout.slots()) {
+    bool any = false;
+    for (int i = 0; i < s.dim; ++i) any = any || x(row, s.col(i)) != 0;
+    if (!any) continue;
+    out << "    " << s.name << " = ";
+    if (s.dim == 1) {
+      out << to_string(x(row, s.col(0)));
+    } else {
+      out << "[";
+      for (int i = 0; i < s.dim; ++i) out << (i ? ", " : "") << to_string(x(row, s.col(i)));
+      out << "]";
+    }
+    out << "\n";
+  }
+}
+
+}  // namespace
+
+Trace make_trace(const Construction& c, const Built& built, int n, const Graph& g, const Query& query) {
+  Trace t;
+  t.construction = c.name();
+  t.variant = built.variant;
+  t.n = n;
+  t.graph = g;
+  t.query = query;
+  t.built = &built;
+  t.tokens = tokenize(g, g.edges(), query);
+  Input x(static_cast<int>(t.tokens.size()), built.model.layout.width());
+  for (std::size_t i = 0; i < t.tokens.size(); ++i) {
+    RowWriter w(&x.at(static_cast<int>(i), 0));
+    built.embed(t.tokens[i], w);
+  }
+  t.x0 = x.to_q();
+  const MatQ out = forward(built.model, t.x0, &t.record);
+  std::vector<Q> row;
+  for (Eigen::Index c2 = 0; c2 < out.cols(); ++c2) row.push_back(out(out.rows() - 1, c2));
+  t.answer = decode_readout(built.decoder, row);
+  t.truth = find_task(c.task()).solve(g, query);
+  return t;
+}
+
+void print_trace(std::ostream& out, const Trace& t, bool all_rows) {
+  const Layout& layout = t.built->model.layout;
+  out << t.construction << " [" << t.variant << "] built for n <= " << t.n << "; graph " << to_graph6(t.graph) << ", query "
+      << t.query.str() << "\n";
+  out << "tokens:";
+  for (std::size_t i = 0; i < t.tokens.size(); ++i) out << " " << i << ":" << token_str(t.tokens[i]);
+  out << "\nslots:";
+  for (const Slot& s : layout.slots()) out << " " << s.name << "(" << s.dim << ")";
+  out << "  (zero slots are not printed)\n";
+  const Eigen::Index readout = t.x0.rows() - 1;
+  const auto show = [&](const std::string& label, const MatQ& x) {
+    out << "\n" << label << ":\n";
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+      if (!all_rows && r != readout) continue;
+      out << "  row " << r << " " << token_str(t.tokens[static_cast<std::size_t>(r)]) << (r == readout ? " (readout)" : "") << "\n";
+      print_row(out, layout, x, r);
+    }
+  };
+  show("input X0", t.x0);
+  for (std::size_t i = 0; i < t.record.labels.size(); ++i) show("after " + t.record.labels[i], t.record.residuals[i]);
+  out << "\ndecoder " << t.built->decoder.str() << " -> " << (t.answer ? std::to_string(*t.answer) : "undefined") << "; ground truth "
+      << t.truth << (t.answer == t.truth ? " (agree)" : " (DISAGREE)") << "\n";
+}
+
+std::string trace_to_json(const Trace& t) {
+  const Model& m = t.built->model;
+  std::ostringstream o;
+  o << "{\n\"format\": \"exactformer-trace/1\",\n\"construction\": " << json_string(t.construction) << ",\n\"variant\": "
+    << json_string(t.variant) << ",\n\"n\": " << t.n << ",\n\"graph6\": " << json_string(to_graph6(t.graph)) << ",\n\"query\": [";
+  for (std::size_t i = 0; i < t.query.args.size(); ++i) o << (i ? ", " : "") << t.query.args[i];
+  o << "],\n\"tokens\": [";
+  for (std::size_t i = 0; i < t.tokens.size(); ++i)
+    o << (i ? ", " : "") << "{\"kind\": \"" << kind_str(t.tokens[i].kind) << "\", \"a\": " << t.tokens[i].a << ", \"b\": " << t.tokens[i].b << "}";
+  o << "],\n\"slots\": [";
+  for (std::size_t i = 0; i < m.layout.slots().size(); ++i) {
+    const Slot& s = m.layout.slots()[i];
+    o << (i ? ", " : "") << "{\"name\": " << json_string(s.name) << ", \"offset\": " << s.offset << ", \"dim\": " << s.dim << "}";
+  }
+  o << "],\n\"width\": " << m.layout.width() << ",\n\"x0\": ";
+  matrix_json(o, t.x0);
+  o << ",\n\"layers\": [";
+  for (std::size_t l = 0; l < m.layers.size(); ++l) {
+    o << (l ? ",\n" : "\n") << "  {\"heads\": [";
+    for (std::size_t h = 0; h < m.layers[l].heads.size(); ++h) {
+      const Head& hd = m.layers[l].heads[h];
+      o << (h ? ",\n" : "\n") << "    {\"name\": " << json_string(hd.name) << ", \"mode\": \""
+        << (hd.mode.kind == AttentionKind::hard ? "hard" : "softmax2") << "\", \"b\": " << hd.mode.b << ", \"mask\": \""
+        << (hd.mask == Mask::none ? "none" : "causal") << "\",\n     \"wq\": ";
+      matrix_json(o, hd.wq);
+      o << ",\n     \"wk\": ";
+      matrix_json(o, hd.wk);
+      o << ",\n     \"wv\": ";
+      matrix_json(o, hd.wv);
+      o << ",\n     \"wo\": ";
+      matrix_json(o, hd.wo);
+      o << "}";
+    }
+    o << "],\n   \"mlp\": [";
+    for (std::size_t a = 0; a < m.layers[l].mlp.layers.size(); ++a) {
+      o << (a ? ", " : "") << "{\"w\": ";
+      matrix_json(o, m.layers[l].mlp.layers[a].w);
+      o << ", \"bias\": ";
+      matrix_json(o, m.layers[l].mlp.layers[a].bias);
+      o << "}";
+    }
+    o << "]}";
+  }
+  o << "],\n\"residuals\": [";
+  for (std::size_t i = 0; i < t.record.labels.size(); ++i) {
+    o << (i ? ",\n" : "\n") << "  {\"after\": " << json_string(t.record.labels[i]) << ", \"x\": ";
+    matrix_json(o, t.record.residuals[i]);
+    o << "}";
+  }
+  const Eigen::Index readout = t.x0.rows() - 1;
+  o << "],\n\"readout_row\": " << readout << ",\n\"readout\": ";
+  const MatQ& last = t.record.residuals.empty() ? t.x0 : t.record.residuals.back();
+  matrix_json(o, last.row(readout));
+  o << ",\n\"decoder\": {\"kind\": \"" << decoder_kind(t.built->decoder.kind) << "\", \"text\": " << json_string(t.built->decoder.str())
+    << ", \"slots\": [";
+  for (std::size_t i = 0; i < t.built->decoder.slots.size(); ++i) o << (i ? ", " : "") << json_string(t.built->decoder.slots[i].name);
+  o << "]},\n\"answer\": " << (t.answer ? std::to_string(*t.answer) : "null") << ",\n\"truth\": " << t.truth << "\n}\n";
+  return o.str();
+}
+
+}  // namespace exactformer

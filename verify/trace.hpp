@@ -1,0 +1,29 @@
+// Traces: one forward pass laid open — tokens, slots, X0, every weight, the residual after every
+// sublayer, the decoder and its answer next to the ground truth. Text for reading, JSON
+// (exactformer-trace/1, docs/trace-format.md) for programs.
+#pragma once
+#include <ostream>
+#include <string>
+
+#include "exactformer/construction.hpp"
+
+namespace exactformer {
+
+struct Trace {
+  std::string construction, variant;
+  int n = 0;
+  Graph graph;
+  Query query;
+  std::vector<Token> tokens;
+  const Built* built = nullptr;
+  MatQ x0;
+  Record record;
+  long truth = 0;
+  std::optional<long> answer;
+};
+
+Trace make_trace(const Construction& c, const Built& built, int n, const Graph& g, const Query& query);
+void print_trace(std::ostream& out, const Trace& t, bool all_rows);
+std::string trace_to_json(const Trace& t);
+
+}  // namespace exactformer
