@@ -213,3 +213,22 @@ TEST_CASE("every trace re-evaluates identically in an independent evaluator") {
   }
   CHECK(sublayers > 100);
 }
+
+TEST_CASE("the trace heatmap has one titled cell per token, column and panel") {
+  using namespace exactformer;
+  const Construction& c = find_construction("connectivity_squaring");
+  const Built built = c.build(4, Variant::hard());
+  const Trace t = make_trace(c, built, 4, from_graph6("Ch"), Query{{0, 3}});
+  const std::string svg = trace_to_svg(t);
+  const auto count = [&](const std::string& what) {
+    long k = 0;
+    for (std::size_t p = svg.find(what); p != std::string::npos; p = svg.find(what, p + 1)) ++k;
+    return k;
+  };
+  const long panels = 1 + static_cast<long>(t.record.residuals.size());
+  CHECK(svg.rfind("<?xml", 0) == 0);
+  CHECK(svg.find("</svg>") != std::string::npos);
+  CHECK(count("<title>") == panels * t.x0.rows() * t.x0.cols());
+  CHECK(count("<title>") == count("</title>"));
+  CHECK(svg.find("task(0,3) ans = 1</title>") != std::string::npos);
+}

@@ -183,4 +183,52 @@ std::string trace_to_json(const Trace& t) {
   return o.str();
 }
 
+std::string trace_to_svg(const Trace& t) {
+  const Layout& layout = t.built->model.layout;
+  std::vector<std::pair<std::string, const MatQ*>> panels{{"input X0", &t.x0}};
+  for (std::size_t i = 0; i < t.record.labels.size(); ++i) panels.emplace_back("after " + t.record.labels[i], &t.record.residuals[i]);
+  const int cell = 14, left = 110, top = 120, gap = 40;
+  const int rows = static_cast<int>(t.x0.rows()), cols = static_cast<int>(t.x0.cols());
+  const int panel_h = rows * cell + gap + 20;
+  const int width = left + cols * cell + 20, height = top + static_cast<int>(panels.size()) * panel_h;
+  const auto escape = [](const std::string& s) {
+    std::string o;
+    for (char ch : s) o += ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '&' ? "&amp;" : std::string(1, ch);
+    return o;
+  };
+  std::ostringstream o;
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+    << "\" font-family=\"sans-serif\" font-size=\"10\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o << "<text x=\"10\" y=\"16\" font-size=\"13\">" << escape(t.construction + " [" + t.variant + "]  graph " + to_graph6(t.graph) + "  query " +
+                                                         t.query.str() + "  answer " + (t.answer ? std::to_string(*t.answer) : "undefined") +
+                                                         ", truth " + std::to_string(t.truth))
+    << "</text>\n";
+  for (int c = 0; c < cols; ++c)  // column names, rotated, once at the top
+    o << "<text transform=\"translate(" << left + c * cell + cell - 3 << "," << top - 6 << ") rotate(-70)\">" << escape(layout.column_name(c))
+      << "</text>\n";
+  for (std::size_t p = 0; p < panels.size(); ++p) {
+    const MatQ& x = *panels[p].second;
+    const int y0 = top + static_cast<int>(p) * panel_h;
+    o << "<text x=\"10\" y=\"" << y0 - 4 << "\" font-size=\"12\" font-weight=\"bold\">" << escape(panels[p].first) << "</text>\n";
+    Q scale(0);
+    for (Eigen::Index i = 0; i < x.size(); ++i) scale = abs(x.data()[i]) > scale ? abs(x.data()[i]) : scale;
+    for (int r = 0; r < rows; ++r) {
+      o << "<text x=\"10\" y=\"" << y0 + r * cell + cell - 3 << "\">" << escape(token_str(t.tokens[static_cast<std::size_t>(r)])) << "</text>\n";
+      for (int c = 0; c < cols; ++c) {
+        const Q& v = x(r, c);
+        const double shade = scale == 0 ? 0.0 : (abs(v) / scale).convert_to<double>();  // colour only, never a value
+        const int light = static_cast<int>(255 - 200 * shade);
+        const std::string fill = v == 0 ? "#ffffff"
+                                 : v > 0 ? "rgb(" + std::to_string(light) + "," + std::to_string(light) + ",255)"
+                                         : "rgb(255," + std::to_string(light) + "," + std::to_string(light) + ")";
+        o << "<rect x=\"" << left + c * cell << "\" y=\"" << y0 + r * cell << "\" width=\"" << cell << "\" height=\"" << cell << "\" fill=\"" << fill
+          << "\" stroke=\"#dddddd\"><title>" << escape(token_str(t.tokens[static_cast<std::size_t>(r)]) + " " + layout.column_name(c) + " = " + to_string(v))
+          << "</title></rect>\n";
+      }
+    }
+  }
+  o << "</svg>\n";
+  return o.str();
+}
+
 }  // namespace exactformer

@@ -25,5 +25,8 @@ struct Trace {
 Trace make_trace(const Construction& c, const Built& built, int n, const Graph& g, const Query& query);
 void print_trace(std::ostream& out, const Trace& t, bool all_rows);
 std::string trace_to_json(const Trace& t);
+// A heatmap of the residual stream: one panel per sublayer (X0 first), tokens x columns, slot names on
+// the axis, blue > 0 > red scaled per panel, the exact value of every cell in its <title>.
+std::string trace_to_svg(const Trace& t);
 
 }  // namespace exactformer

@@ -417,7 +417,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   bounds->add_option("--build-max", bounds_build_max, "build and measure models up to this n; formula only beyond")
       ->check(CLI::Range(1, 65536))->capture_default_str();
 
-  std::string trace_name, trace_graph, trace_query, trace_mode = "hard", trace_json;
+  std::string trace_name, trace_graph, trace_query, trace_mode = "hard", trace_json, trace_svg;
   int trace_n = 0;
   bool trace_all_rows = false;
   auto* trace = app.add_subcommand("trace", "one forward pass slot by slot: tokens, every sublayer's residual, decoder vs truth");
@@ -428,6 +428,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   trace->add_option("--mode", trace_mode, "attention mode")->check(CLI::IsMember({"hard", "softmax2"}))->capture_default_str();
   trace->add_flag("--all-rows", trace_all_rows, "print every row, not only the readout row");
   trace->add_option("--json", trace_json, "write the exactformer-trace/1 JSON to FILE");
+  trace->add_option("--svg", trace_svg, "write a heatmap of the residual stream (one panel per sublayer) to FILE");
 
   std::vector<std::string> bench_names;
   int bench_n = 5;
@@ -491,6 +492,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       const Trace t = make_trace(c, built, trace_n, g, query);
       print_trace(out, t, trace_all_rows);
       if (!trace_json.empty()) write_file_atomically(trace_json, trace_to_json(t));
+      if (!trace_svg.empty()) write_file_atomically(trace_svg, trace_to_svg(t));
       return t.answer == t.truth ? 0 : 1;
     }
     if (*bench_cmd) {
