@@ -149,6 +149,15 @@ void print_check_table(std::ostream& out, const std::vector<CheckResult>& result
   }
 }
 
+namespace {
+// A Markdown table cell: '|' escaped.
+std::string cell(const std::string& s) {
+  std::string o;
+  for (char ch : s) o += ch == '|' ? std::string("\\|") : std::string(1, ch);
+  return o;
+}
+}  // namespace
+
 void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& results) {
   out << "| check | statement | source | modes | covered | graphs × queries | holds | witness below the bound | seconds |\n";
   out << "|---|---|---|---|---|---:|---|---|---:|\n";
@@ -165,9 +174,9 @@ void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& r
     }
     std::ostringstream secs;
     secs << std::fixed << std::setprecision(1) << r.seconds;
-    out << "| `" << r.spec.id << "` | " << r.spec.statement << " | " << r.spec.source << " | " << modes << " | " << r.coverage << " | "
+    out << "| `" << r.spec.id << "` | " << cell(r.spec.statement) << " | " << cell(r.spec.source) << " | " << cell(modes) << " | " << cell(r.coverage) << " | "
         << total_graphs(r) << " × " << total_queries(r) / std::max(1L, total_graphs(r)) << " avg = " << total_queries(r) << " | "
-        << (r.holds ? "yes" : "**NO**") << " | " << witness << " | " << secs.str() << " |\n";
+        << (r.holds ? "yes" : "**NO**") << " | " << cell(witness) << " | " << secs.str() << " |\n";
   }
 }
 

@@ -274,16 +274,8 @@ int run_bench(const std::vector<std::string>& names, int n, std::ostream& out) {
 // ---------------------------------------------------------------------------------------------------
 // docs
 
-std::string git_commit() {
-  std::string out;
-  if (FILE* p = popen("git rev-parse --short HEAD 2>/dev/null", "r")) {
-    char buf[64];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    pclose(p);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out.empty() ? "unknown" : out;
-}
+// The commit the binary was built from (git describe at configure time; "-dirty" if the tree had changes).
+std::string git_commit() { return EXACTFORMER_GIT_COMMIT; }
 
 // Width and depth against n (log-log), measured points over the claimed formula, drawn by gnuplot.
 bool write_plot(const Construction& c, const std::string& dir, std::ostream& err) {

@@ -1,0 +1,85 @@
+// The committed docs/results tables (written by `exactformer docs`, run by scripts/run) parse, cover every
+// registered check and construction, and agree with a fresh computation where that is cheap.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "checker.hpp"
+
+using namespace exactformer;
+
+namespace {
+
+std::string read(const std::string& relative) {
+  std::ifstream f(std::string(EXACTFORMER_SOURCE_DIR) + "/" + relative);
+  REQUIRE_MESSAGE(f.good(), "missing " << relative << " (regenerate with scripts/run)");
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// Cells of a Markdown table row; "\|" is a literal bar inside a cell.
+std::vector<std::string> cells(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  bool started = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {
+      cell += '|';
+      ++i;
+    } else if (line[i] == '|') {
+      if (started) {
+        const auto b = cell.find_first_not_of(' '), e = cell.find_last_not_of(' ');
+        out.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+      }
+      started = true;
+      cell.clear();
+    } else {
+      cell += line[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("docs/results/checks.md lists every check, and every one holds") {
+  const std::string text = read("docs/results/checks.md");
+  for (const auto& [c, spec] : all_checks()) {
+    if (spec.id.rfind("test.", 0) == 0) continue;
+    CAPTURE(spec.id);
+    const auto at = text.find("| `" + spec.id + "` |");
+    REQUIRE(at != std::string::npos);
+    const auto row = cells(text.substr(at, text.find('\n', at) - at));
+    REQUIRE(row.size() >= 9);
+    CHECK(row[6] == "yes");
+    if (spec.witness) CHECK(row[7].rfind("found", 0) == 0);
+  }
+}
+
+TEST_CASE("docs/results/bounds tables agree with the claimed formulas") {
+  for (const auto& c : all_constructions()) {
+    if (c->name().rfind("test_", 0) == 0) continue;
+    CAPTURE(c->name());
+    std::stringstream text(read("docs/results/bounds/" + c->name() + ".md"));
+    std::string line;
+    int rows = 0;
+    while (std::getline(text, line)) {
+      if (line.rfind("| ", 0) != 0 || line.rfind("| n ", 0) == 0) continue;
+      const auto row = cells(line);
+      REQUIRE(row.size() >= 15);
+      const int n = std::stoi(row[0]);
+      const Variant v = row[2] == "hard" ? Variant::hard() : Variant::softmax2();
+      const Shape s = c->claimed(n, v);
+      CAPTURE(n);
+      CHECK(std::stoi(row[3]) == s.layers);
+      CHECK(std::stoi(row[4]) == s.heads);
+      CHECK(std::stoi(row[5]) == s.width);
+      CHECK(std::stol(row[9]) == s.params);
+      CHECK(row[14].find("MISMATCH") == std::string::npos);
+      ++rows;
+    }
+    CHECK(rows >= 30);
+  }
+}
