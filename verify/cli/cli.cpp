@@ -280,25 +280,25 @@ std::string git_commit() { return EXACTFORMER_GIT_COMMIT; }
 // Width and depth against n (log-log), measured points over the claimed formula, drawn by gnuplot.
 bool write_plot(const Construction& c, const std::string& dir, std::ostream& err) {
   const std::string data = dir + "/" + c.name() + ".dat", script = dir + "/" + c.name() + ".gp";
+  // Block 0: the claimed formula at every n; block 1: the models built and measured.
   std::ostringstream d;
-  d << "# n claimed_L claimed_d measured_L measured_d\n";
+  d << "# n claimed_L claimed_d\n";
   for (long n = 2; n <= 65536; n *= 2) {
     const Shape claimed = c.claimed(static_cast<int>(n), Variant::hard());
-    d << n << " " << claimed.layers << " " << claimed.width << " ";
-    if (n <= std::min(64, c.max_build_n())) {
-      const Shape m = measure(c.build(static_cast<int>(n), Variant::hard()).model);
-      d << m.layers << " " << m.width << "\n";
-    } else {
-      d << "? ?\n";
-    }
+    d << n << " " << claimed.layers << " " << claimed.width << "\n";
+  }
+  d << "\n\n# n measured_L measured_d\n";
+  for (long n = 2; n <= std::min(64, c.max_build_n()); n *= 2) {
+    const Shape m = measure(c.build(static_cast<int>(n), Variant::hard()).model);
+    d << n << " " << m.layers << " " << m.width << "\n";
   }
   write_file_atomically(data, d.str());
   std::ostringstream g;
-  g << "set terminal svg size 900,380 dynamic font 'sans,11'\nset output '" << dir << "/" << c.name() << ".svg'\n"
-    << "set datafile missing '?'\nset logscale x 2\nset logscale y 2\nset key left top\nset grid\n"
+  g << "set terminal svg size 900,380 dynamic noenhanced font 'sans,11'\nset output '" << dir << "/" << c.name() << ".svg'\n"
+    << "set logscale x 2\nset logscale y 2\nset key left top\nset grid\n"
     << "set xlabel 'n (vertices)'\nset multiplot layout 1,2 title '" << c.name() << ": claimed formula (line), built and measured (points)'\n"
-    << "set ylabel 'residual width d'\nplot '" << data << "' using 1:3 with lines lw 2 title 'claimed d', '' using 1:5 with points pt 7 title 'measured d'\n"
-    << "set ylabel 'layers L'\nplot '" << data << "' using 1:2 with lines lw 2 title 'claimed L', '' using 1:4 with points pt 7 title 'measured L'\n"
+    << "set ylabel 'residual width d'\nplot '" << data << "' index 0 using 1:3 with lines lw 2 lc rgb '#1f77b4' title 'claimed d (formula)', '' index 1 using 1:3 with linespoints lw 2 dt 2 pt 7 ps 1.3 lc rgb '#d62728' title 'measured d (built)'\n"
+    << "set ylabel 'layers L'\nplot '" << data << "' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'claimed L (formula)', '' index 1 using 1:2 with linespoints lw 2 dt 2 pt 7 ps 1.3 lc rgb '#d62728' title 'measured L (built)'\n"
     << "unset multiplot\n";
   write_file_atomically(script, g.str());
   const int rc = std::system(("gnuplot '" + script + "' 2>/dev/null").c_str());
