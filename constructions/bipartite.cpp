@@ -68,8 +68,7 @@ class Bipartite final : public Construction {
     const Slot SA = layout.add("SA", 2 * n), SB = layout.add("SB", 2 * n);
     const Slot odd = layout.add("odd", 1), o_odd = layout.add("o_odd", 1);
     const int d = layout.width();
-    const AttentionMode mode = v.kind == AttentionKind::softmax2 ? AttentionMode::softmax2(v.b.value_or(proven_b(n) + v.b_offset))
-                                                                 : AttentionMode::hard();
+    const AttentionMode mode = v.mode(proven_b(n));
     const TypeSlots& type = rs.type;
 
     // Layer 1: E1 = 1_{N(v)} = clamp01(3nS - 1) - PV on vertex tokens.

@@ -80,9 +80,7 @@ class ConnectivityRows final : public Construction {
     const Slot A = mp_ ? layout.add("A", n) : Slot{};
     const Slot ans = layout.add("ans", 1);
     const int d = layout.width();
-    const AttentionMode mode = v.kind == AttentionKind::softmax2
-                                   ? AttentionMode::softmax2(v.b.value_or(reach::proven_b(n) + v.b_offset))
-                                   : AttentionMode::hard();
+    const AttentionMode mode = v.mode(reach::proven_b(n));
 
     // Layer 1: Ball(v, 1) into R (baseline: into A as well).
     built.model.layers.push_back(reach::incident_layer(layout, rs, n, mode, mp_ ? std::vector<Slot>{A} : std::vector<Slot>{}));

@@ -47,9 +47,7 @@ class CycleCheck final : public Construction {
     reach::add_rows(layout, rs, n);
     const Slot inv = layout.add("inv", 1), o_comp = layout.add("o_comp", 1), o_vertices = layout.add("o_vertices", 1);
     const Slot o_edges = layout.add("o_edges", 1);
-    const AttentionMode mode = v.kind == AttentionKind::softmax2
-                                   ? AttentionMode::softmax2(v.b.value_or(reach::proven_b(n) + v.b_offset))
-                                   : AttentionMode::hard();
+    const AttentionMode mode = v.mode(reach::proven_b(n));
     built.model.layers.push_back(reach::incident_layer(layout, rs, n, mode));
     for (int i = 0; i < k; ++i) built.model.layers.push_back(reach::square_layer(layout, rs, n, mode, rs.R, "square"));
     built.model.layers.push_back(reach::inverse_size_layer(layout, rs, n, inv));

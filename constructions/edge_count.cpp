@@ -47,7 +47,7 @@ class EdgeCount final : public Construction {
     head.key(type.is_task, 0, 0, q(1));
     head.value(type.is_task, 0, 0, q(1));
     head.output(0, count, 0, q(1));
-    if (v.kind == AttentionKind::softmax2) head.mode = AttentionMode::softmax2(v.b.value_or(proven_b(n) + v.b_offset));
+    head.mode = v.mode(proven_b(n));
     built.variant = head.mode.str();
     built.model.layers.push_back(Layer{{head}, {}});
 

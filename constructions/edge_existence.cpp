@@ -66,9 +66,7 @@ class EdgeExistence final : public Construction {
     const Slot match_ab = layout.add("match_ab", 1);
     const Slot match_ba = layout.add("match_ba", 1);
 
-    const AttentionMode mode = v.kind == AttentionKind::softmax2
-                                   ? AttentionMode::softmax2(v.b.value_or(proven_b(n) + v.b_offset))
-                                   : AttentionMode::hard();
+    const AttentionMode mode = v.mode(proven_b(n));
     const auto make_head = [&](const std::string& name, const Slot& first, const Slot& second, const Slot& out) {
       Head h = Head::zeros(name, layout, 2 * k + 1, 1);
       h.mode = mode;

@@ -62,9 +62,7 @@ class NodeDegree final : public Construction {
     const Slot inv_a = layout.add("inv_a", 1);
     const Slot inv_b = layout.add("inv_b", 1);
 
-    const AttentionMode mode = v.kind == AttentionKind::softmax2
-                                   ? AttentionMode::softmax2(v.b.value_or(proven_b(n) + v.b_offset))
-                                   : AttentionMode::hard();
+    const AttentionMode mode = v.mode(proven_b(n));
     const auto make_head = [&](const std::string& name, const Slot& side, const Slot& out) {
       Head h = Head::zeros(name, layout, k + 1, 1);
       h.mode = mode;

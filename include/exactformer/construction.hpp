@@ -26,6 +26,10 @@ struct Variant {
   int layers_offset = 0;
   static Variant hard() { return {}; }
   static Variant softmax2() { return {AttentionKind::softmax2}; }
+  // The attention mode: hard, or softmax2 with b (if given) else proven_b + b_offset.
+  AttentionMode mode(int proven_b) const {
+    return kind == AttentionKind::hard ? AttentionMode::hard() : AttentionMode::softmax2(b.value_or(proven_b + b_offset));
+  }
   std::string str() const;  // "hard", "softmax2(b(n))", "softmax2(b(n)-1)", "hard, k(n)-1 code bits"
 };
 

@@ -1,7 +1,6 @@
 // Simple undirected graphs on vertices 0..n-1 (n <= 64), graph6 I/O, and the token sequence.
 #pragma once
 #include <cstdint>
-#include <istream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,10 +37,6 @@ class Graph {
 std::string to_graph6(const Graph& g);
 Graph from_graph6(const std::string& line);
 
-// Reads graph6 lines from a stream (blank lines skipped), calling f(graph, line_number) for each.
-template <class F>
-void for_each_graph6(std::istream& in, F&& f);
-
 // ---------------------------------------------------------------------------------------------------
 // Tokens (design.md §2): vertex tokens 0..n-1, edge tokens, the task token, then pause tokens.
 
@@ -64,23 +59,3 @@ struct Query {
 std::vector<Token> tokenize(const Graph& g, const std::vector<std::pair<int, int>>& edge_order, const Query& query);
 
 }  // namespace exactformer
-
-// ---------------------------------------------------------------------------------------------------
-
-template <class F>
-void exactformer::for_each_graph6(std::istream& in, F&& f) {
-  std::string line;
-  long number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    Graph g;
-    try {
-      g = from_graph6(line);
-    } catch (const usage_error& e) {
-      throw usage_error("graph6 line " + std::to_string(number) + ": " + e.what());
-    }
-    f(g, number);
-  }
-}

@@ -131,6 +131,18 @@ struct CheckCliOptions {
   std::string json;
 };
 
+// The table, every failure's details, the JSON file; 0 iff every check holds.
+int report_checks(const std::vector<CheckResult>& results, const std::string& json, std::ostream& out) {
+  print_check_table(out, results);
+  bool all = true;
+  for (const auto& r : results) {
+    print_check_details(out, r);
+    all = all && r.holds;
+  }
+  if (!json.empty()) write_file_atomically(json, checks_to_json(results));
+  return all ? 0 : 1;
+}
+
 int run_checks(const CheckCliOptions& o, std::ostream& out, std::ostream& err) {
   const auto checks = all_checks();
   std::vector<std::pair<const Construction*, CheckSpec>> selected;
@@ -161,14 +173,7 @@ int run_checks(const CheckCliOptions& o, std::ostream& out, std::ostream& err) {
     err << spec.id << ": " << (results.back().holds ? "holds" : "FAILS") << " (" << std::fixed << std::setprecision(1)
         << results.back().seconds << " s)\n";
   }
-  print_check_table(out, results);
-  bool all = true;
-  for (const auto& r : results) {
-    print_check_details(out, r);
-    all = all && r.holds;
-  }
-  if (!o.json.empty()) write_file_atomically(o.json, checks_to_json(results));
-  return all ? 0 : 1;
+  return report_checks(results, o.json, out);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -351,15 +356,9 @@ int run_docs(const CheckCliOptions& o, const std::string& dir, std::ostream& out
     write_file_atomically(dir + "/bounds/" + c->name() + ".md", b.str());
     write_plot(*c, dir + "/bounds", err);
   }
-  print_check_table(out, results);
-  bool all = true;
-  for (const auto& r : results) {
-    print_check_details(out, r);
-    all = all && r.holds;
-  }
-  if (!o.json.empty()) write_file_atomically(o.json, checks_to_json(results));
+  const int rc = report_checks(results, o.json, out);
   out << "wrote " << dir << "/checks.md and " << dir << "/bounds/*.md, *.svg\n";
-  return all ? 0 : 1;
+  return rc;
 }
 
 }  // namespace
