@@ -65,7 +65,7 @@ class NodeCount final : public Construction {
         "one layer, one head, width 5 counts the vertices exactly (hard; softmax2 with b = floor(log2 M) + 2)",
         "Sanford et al. 2024 Thm 5 (retrieval in Depth1) [S]; construction docs/constructions/node_count.md [D]",
         {Variant::hard(), Variant::softmax2()},
-        Variant{AttentionKind::softmax2, std::nullopt, -1},
+        Variant::softmax2_offset(-1),
         "softmax2 with b(n) - 1 miscounts a graph with |E| >= 2^(b-2)",
     }};
   }

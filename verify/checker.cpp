@@ -242,7 +242,7 @@ class Worker {
 
     std::vector<std::vector<std::pair<int, int>>> orders{g.edges()};
     if (c_.order_invariant())
-      for (int o = 1; o < opt_.edge_orders; ++o) orders.push_back(shuffled(orders[0], seq * 1000003ULL + static_cast<std::uint64_t>(o)));
+      for (int o = 1; o < opt_.edge_orders; ++o) orders.push_back(shuffled(orders[0], seq * std::uint64_t{1000003} + static_cast<std::uint64_t>(o)));
 
     eval_.reset();  // per-graph statistics must not depend on which thread ran what
     const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
@@ -469,7 +469,6 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
     vr.claimed = c.claimed(opt.n_max, v);
     vr.shape_mismatch = shape_differences(vr.measured, vr.claimed);
     auto source = make_source();
-    r.coverage = source->describe();
     vr.labelled = run_sweep(c, built, opt.n_max, *source, opt.run);
     if (vr.labelled.failure) vr.labelled.failure = shrink(c, built, *vr.labelled.failure);
     for (const int n : family_sizes(opt.n_max, opt.family_n_max)) {
@@ -486,7 +485,7 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
       vr.families.fallbacks += s.fallbacks;
       vr.families.gmp_fallbacks += s.gmp_fallbacks;
       vr.families.max_activation_bits = std::max(vr.families.max_activation_bits, s.max_activation_bits);
-      if (s.failure && !vr.families.failure) vr.families.failure = s.failure;
+      if (s.failure && !vr.families.failure) vr.families.failure = shrink(c, big, *s.failure);
     }
     r.variants.push_back(std::move(vr));
   }

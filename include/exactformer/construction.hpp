@@ -25,7 +25,16 @@ struct Variant {
   int code_bits_offset = 0;
   int layers_offset = 0;
   static Variant hard() { return {}; }
-  static Variant softmax2() { return {AttentionKind::softmax2}; }
+  static Variant softmax2() {
+    Variant v;
+    v.kind = AttentionKind::softmax2;
+    return v;
+  }
+  static Variant softmax2_offset(int b_offset) {
+    Variant v = softmax2();
+    v.b_offset = b_offset;
+    return v;
+  }
   // The attention mode: hard, or softmax2 with b (if given) else proven_b + b_offset.
   AttentionMode mode(int proven_b) const {
     return kind == AttentionKind::hard ? AttentionMode::hard() : AttentionMode::softmax2(b.value_or(proven_b + b_offset));
