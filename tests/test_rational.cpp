@@ -3,7 +3,7 @@
 
 #include <random>
 
-#include "exactformer/checked64.hpp"
+#include "exactformer/checked_rational.hpp"
 
 using namespace exactformer;
 

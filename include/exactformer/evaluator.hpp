@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "exactformer/checked64.hpp"
+#include "exactformer/checked_rational.hpp"
 #include "exactformer/construction.hpp"
 #include "exactformer/model.hpp"
 
