@@ -63,7 +63,6 @@ class Bipartite final : public Construction {
     Layout& layout = built.model.layout;
     reach::Slots rs = reach::add_type_and_incidence(layout, n);
     const Slot E0 = layout.add("E0", n), E1 = layout.add("E1", n);
-    rs.R = E1;  // the incident layer's threshold target; its "R" update is replaced below
     rs.S = layout.add("S", n);
     const Slot SA = layout.add("SA", 2 * n), SB = layout.add("SB", 2 * n);
     const Slot odd = layout.add("odd", 1), o_odd = layout.add("o_odd", 1);
@@ -73,7 +72,6 @@ class Bipartite final : public Construction {
 
     // Layer 1: E1 = 1_{N(v)} = clamp01(3nS - 1) - PV on vertex tokens.
     {
-      Layer l = reach::incident_layer(layout, rs, n, mode);
       Affine in = Affine::zeros(d, 4 * n), out = Affine::zeros(4 * n, d);
       reach::threshold_units(in, rs, n, 0, true);
       for (int w = 0; w < n; ++w) {
@@ -84,8 +82,7 @@ class Bipartite final : public Construction {
         out.w(3 * n + w, E1.col(w)) = q(-1);
         out.w(2 * n + w, rs.S.col(w)) = q(-1);
       }
-      l.mlp = Mlp{{in, out}};
-      built.model.layers.push_back(std::move(l));
+      built.model.layers.push_back(Layer{{reach::incident_head(layout, rs, n, mode)}, Mlp{{in, out}}});
     }
     // Doubling layers.
     for (int i = 0; i < k; ++i) {

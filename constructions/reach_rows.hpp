@@ -57,9 +57,8 @@ inline void threshold_units(Affine& in, const Slots& s, int n, int base, bool ga
   }
 }
 
-// Layer 1: R (and every slot in `also`) += 1_{Ball(v,1)}; S zeroed. MLP: 3n hidden units.
-inline Layer incident_layer(const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
-                            const std::vector<Slot>& also = {}) {
+// Head "incident": Q = K = V = P -> S. Vertex v: S = e_v + (1/(deg+1)) sum_{u in N(v)} e_u.
+inline Head incident_head(const Layout& layout, const Slots& s, int n, const AttentionMode& mode) {
   Head h = Head::zeros("incident", layout, n, n);
   h.mode = mode;
   for (int w = 0; w < n; ++w) {
@@ -68,6 +67,13 @@ inline Layer incident_layer(const Layout& layout, const Slots& s, int n, const A
     h.value(s.P, w, w, q(1));
     h.output(w, s.S, w, q(1));
   }
+  return h;
+}
+
+// Layer 1: R (and every slot in `also`) += 1_{Ball(v,1)}; S zeroed. MLP: 3n hidden units.
+inline Layer incident_layer(const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
+                            const std::vector<Slot>& also = {}) {
+  const Head h = incident_head(layout, s, n, mode);
   Affine in = Affine::zeros(layout.width(), 3 * n), out = Affine::zeros(3 * n, layout.width());
   threshold_units(in, s, n, 0, true);
   for (int w = 0; w < n; ++w) {

@@ -402,10 +402,6 @@ Counterexample shrink(const Construction& c, const Built& built, Counterexample 
 
 BenchResult bench(const Construction& c, const Built& built, const std::vector<Graph>& graphs) {
   const Task& task = find_task(c.task());
-  struct Item {
-    Input x;
-    std::vector<Input> per_query;
-  };
   // Inputs are built once, outside the timed loops.
   std::vector<Input> inputs;
   for (const Graph& g : graphs) {
