@@ -96,6 +96,8 @@ class Construction {
   virtual std::string regime() const = 0;
   // Largest n at which `bounds` builds the model to measure it (beyond: formula only).
   virtual int max_build_n() const { return 4096; }
+  // The attention modes it is built in (bounds, bench and trace tables list these).
+  virtual std::vector<Variant> modes() const { return {Variant::hard(), Variant::softmax2()}; }
   virtual Built build(int n, const Variant& v) const = 0;
   virtual Shape claimed(int n, const Variant& v) const = 0;
   virtual std::vector<CheckSpec> checks() const = 0;

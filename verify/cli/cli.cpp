@@ -212,7 +212,7 @@ int run_bounds(const std::string& name, const std::string& ns, int build_max, st
   out << "| n | T | mode | L | H | d | d_k | d_v | MLP | params | weight bits | L / log2 T | d / log2 T | d / sqrt T | built |\n";
   out << "|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n";
   for (int n : list) {
-    for (const Variant& v : {Variant::hard(), Variant::softmax2()}) {
+    for (const Variant& v : c.modes()) {
       const Shape claimed = c.claimed(n, v);
       std::string built_col = "formula only";
       Shape shown = claimed;
@@ -255,7 +255,7 @@ int run_bench(const std::vector<std::string>& names, int n, std::ostream& out) {
       << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& name : names) {
     const Construction& c = find_construction(name);
-    for (const Variant& v : {Variant::hard(), Variant::softmax2()}) {
+    for (const Variant& v : c.modes()) {
       const Built built = c.build(n, v);
       const BenchResult r = bench(c, built, graphs);
       const auto us = [&](double s) {
