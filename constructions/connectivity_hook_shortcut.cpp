@@ -124,6 +124,12 @@ class HookShortcut final : public Construction {
     return s;
   }
 
+  // smallwidth.md §5: integers throughout; |score| <= M σ² - 2σ, activation <= σ², hidden <= 2σ² - 1.
+  std::optional<ExactnessClaim> exactness(int n, const Variant&) const override {
+    const Q sigma = q(n + 1), M = q(2L * n + 4);
+    return ExactnessClaim{true, true, M * sigma * sigma - 2 * sigma, sigma * sigma, 2 * sigma * sigma - 1};
+  }
+
   Built build(int n, const Variant& v) const override {
     EXACTFORMER_REQUIRE(v.kind == AttentionKind::hard, name() + " is built in hard attention only (see its docs page, softmax2)");
     const int R = rounds(n, v);
@@ -303,6 +309,8 @@ class HookShortcut final : public Construction {
         fewer,
         "with floor(log2 n) - 1 rounds the binomial tree G_R (R = floor(log2 n)) is not finished: a false 'no' on (0, 1)",
         2,
+        64,  // families to n = 64: binomial trees G_k (k <= 6), paths, cycles, two cycles
+        {"exactness", "hook_shortcut"},
     }};
   }
 };

@@ -49,10 +49,10 @@ TEST_CASE("reference: the path 3-5-0 does not close a cycle (smallwidth.md §2.3
 }
 
 TEST_CASE("reference: binomial trees G_k need exactly k rounds (smallwidth.md Theorem 2)") {
-  CHECK(hs::binomial_tree(2).edges() == std::vector<std::pair<int, int>>{{0, 2}, {1, 3}, {2, 3}});
-  CHECK(hs::binomial_tree(3).edges() == std::vector<std::pair<int, int>>{{0, 4}, {1, 5}, {2, 6}, {3, 7}, {4, 6}, {5, 7}, {6, 7}});
+  CHECK(binomial_tree(2).edges() == std::vector<std::pair<int, int>>{{0, 2}, {1, 3}, {2, 3}});
+  CHECK(binomial_tree(3).edges() == std::vector<std::pair<int, int>>{{0, 4}, {1, 5}, {2, 6}, {3, 7}, {4, 6}, {5, 7}, {6, 7}});
   for (int k = 1; k <= 6; ++k) {
-    const Graph g = hs::binomial_tree(k);
+    const Graph g = binomial_tree(k);
     CHECK(g.edges().size() == (1U << k) - 1);
     CHECK(hs::rounds_needed(g) == k);
     const auto p = hs::rounds(g, k - 1);

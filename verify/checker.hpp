@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "exactformer/construction.hpp"
+#include "exactformer/evaluator.hpp"
 #include "tasks.hpp"
 
 namespace exactformer {
@@ -38,7 +39,7 @@ struct RunOptions {
   int jobs = 1;
   int edge_orders = 2;          // order-invariant constructions: identity plus (orders-1) shuffles
   bool fast_path = true;        // Checked64, then Checked128 on overflow, then GMP; false: GMP only
-  int crosscheck_every = 251;   // also run the GMP path on every k-th graph and require equality
+  int crosscheck_every = 251;   // on every k-th graph, about 8 queries also through a from-scratch GMP pass: must be equal
   bool stop_at_first = true;
 };
 
@@ -49,11 +50,17 @@ struct RunStats {
   long fallbacks = 0;      // evaluations that overflowed int64 (redone in int128)
   long gmp_fallbacks = 0;  // ... that also overflowed int128 (redone in GMP)
   int max_activation_bits = 0;
+  // Without stop_at_first, every wrong answer is counted: graphs with one or more, and by direction.
+  long failing_graphs = 0, failing_evaluations = 0;
+  long answered_above = 0, answered_below = 0, answered_undefined = 0;  // per evaluation: got > expected, <, none
   std::optional<Counterexample> failure;  // the first in stream order
 };
 
 // Runs `built` (for at most n_max vertices) on every graph of `source`; graphs above n_max are a usage error.
 RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt);
+
+// The input rows of a token sequence, as the construction embeds them.
+Input embed_tokens(const Built& built, const std::vector<Token>& tokens);
 
 // Evaluates one (graph, edge order, query); returns the decoded answer (nullopt when undefined).
 std::optional<long> evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order,
@@ -80,6 +87,7 @@ BenchResult bench(const Construction& c, const Built& built, const std::vector<G
 struct CheckOptions {
   int n_max = 6;
   int family_n_max = 16;        // families (paths, cycles, ...) for n_max < n <= family_n_max
+  bool spec_families = true;    // a check's CheckSpec::families_up_to may raise family_n_max (off: exactly as given)
   bool witness_only = false;    // skip the passing variants: only search (and shrink) the witness
   RunOptions run;
 };
@@ -93,6 +101,14 @@ struct VariantResult {
   bool holds() const { return shape_mismatch.empty() && !labelled.failure && !families.failure; }
 };
 
+// One prediction's outcome (verify/predictions.hpp).
+struct Finding {
+  std::string id;        // "hook_shortcut.one_round_counts"
+  std::string claim;     // one line
+  bool holds = false;
+  std::string measured;  // what was computed, with numbers
+};
+
 struct CheckResult {
   CheckSpec spec;
   std::string construction, task, coverage;
@@ -102,6 +118,7 @@ struct CheckResult {
   std::optional<Counterexample> witness;         // as found
   std::optional<Counterexample> witness_shrunk;
   long witness_graphs_searched = 0;
+  std::vector<Finding> predictions;
   double seconds = 0;
   bool holds = false;
 };

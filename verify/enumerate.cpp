@@ -69,6 +69,17 @@ Graph cliques_joined_by_path(int n) {
   return g;
 }
 
+Graph binomial_tree(int k) {
+  EXACTFORMER_REQUIRE(k >= 0 && k <= 6, "binomial_tree needs 0 <= k <= 6");
+  Graph g(1 << k);
+  for (int j = 1; j <= k; ++j) {
+    // G_j on the top 2^j labels: G_(j-1) on the top 2^(j-1) of them, and a leaf v under each v + 2^(j-1).
+    const int half = 1 << (j - 1), base = (1 << k) - (1 << j);
+    for (int v = 0; v < half; ++v) g.add_edge(base + v, base + v + half);
+  }
+  return g;
+}
+
 std::vector<NamedGraph> families(int n, bool dense) {
   std::vector<NamedGraph> out{{"path", path_graph(n)}, {"star", star_graph(n)}, {"empty", empty_graph(n)}};
   if (dense) {
@@ -86,14 +97,16 @@ std::vector<NamedGraph> families(int n, bool dense) {
     out.push_back({"two_cycles", two});
   }
   if (n >= 8) out.push_back({"cliques_joined_by_path", cliques_joined_by_path(n)});
+  for (int k = 1; (1 << k) <= n; ++k)
+    if ((1 << k) == n) out.push_back({"binomial_tree", binomial_tree(k)});
   return out;
 }
 
 std::vector<int> family_sizes(int n_max, int up_to) {
   std::vector<int> out;
   for (int n = n_max + 1; n <= std::min(16, up_to); ++n) out.push_back(n);
-  for (int p = 16; p + 2 <= up_to || p + 1 <= up_to; p *= 2)
-    for (int n : {p + 1, p + 2})
+  for (int p = 16; p <= up_to; p *= 2)
+    for (int n : {p, p + 1, p + 2})
       if (n > n_max && n <= up_to && (out.empty() || n > out.back())) out.push_back(n);
   if (up_to > n_max && (out.empty() || out.back() < up_to)) out.push_back(up_to);
   return out;

@@ -70,14 +70,4 @@ int rounds_needed(const Graph& g) {
   return r;
 }
 
-Graph binomial_tree(int k) {
-  Graph g(1 << k);
-  for (int j = 1; j <= k; ++j) {
-    // G_j on the top 2^j labels of G_k: G_{j-1} shifted up by 2^(j-1), plus a leaf v under v + 2^(j-1).
-    const int half = 1 << (j - 1), base = (1 << k) - (1 << j);
-    for (int v = 0; v < half; ++v) g.add_edge(base + v, base + v + half);
-  }
-  return g;
-}
-
 }  // namespace exactformer::hook_shortcut

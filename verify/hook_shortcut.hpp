@@ -22,7 +22,4 @@ bool finished(const Graph& g, const Pointer& p);
 // The least R such that p_R is finished (then every connected pair has p(s) = p(t)); stays finished.
 int rounds_needed(const Graph& g);
 
-// The binomial-tree labelling G_k of smallwidth.md §3.3 on 2^k vertices (k >= 1; G_0 is one vertex).
-Graph binomial_tree(int k);
-
 }  // namespace exactformer::hook_shortcut

@@ -115,7 +115,13 @@ std::string checks_to_json(const std::vector<CheckResult>& results) {
         << ", \"counterexample\": " << (r.witness ? counterexample_json(*r.witness) : "null")
         << ", \"shrunk\": " << (r.witness_shrunk ? counterexample_json(*r.witness_shrunk) : "null") << "}";
     }
-    o << "}";
+    o << ",\n     \"predictions\": [";
+    for (std::size_t j = 0; j < r.predictions.size(); ++j) {
+      const Finding& f = r.predictions[j];
+      o << (j ? "," : "") << "\n       {\"id\": " << json_string(f.id) << ", \"holds\": " << (f.holds ? "true" : "false")
+        << ", \"claim\": " << json_string(f.claim) << ", \"measured\": " << json_string(f.measured) << "}";
+    }
+    o << "]}";
   }
   o << "\n  ]\n}\n";
   return o.str();
@@ -178,6 +184,15 @@ void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& r
         << total_graphs(r) << " × " << total_queries(r) / std::max(1L, total_graphs(r)) << " avg = " << total_queries(r) << " | "
         << (r.holds ? "yes" : "**NO**") << " | " << cell(witness) << " | " << secs.str() << " |\n";
   }
+  bool any = false;
+  for (const CheckResult& r : results) any = any || !r.predictions.empty();
+  if (!any) return;
+  out << "\nPredictions (computed by the checker from the built models and independent references):\n\n";
+  out << "| check | prediction | claim | holds | measured |\n|---|---|---|---|---|\n";
+  for (const CheckResult& r : results)
+    for (const Finding& f : r.predictions)
+      out << "| `" << r.spec.id << "` | `" << f.id << "` | " << cell(f.claim) << " | " << (f.holds ? "yes" : "**NO**") << " | "
+          << cell(f.measured) << " |\n";
 }
 
 void print_check_details(std::ostream& out, const CheckResult& r) {
@@ -186,6 +201,8 @@ void print_check_details(std::ostream& out, const CheckResult& r) {
     if (v.labelled.failure) out << r.spec.id << ": COUNTEREXAMPLE " << v.labelled.failure->describe() << "\n";
     if (v.families.failure) out << r.spec.id << ": COUNTEREXAMPLE (families) " << v.families.failure->describe() << "\n";
   }
+  for (const Finding& f : r.predictions)
+    out << r.spec.id << ": prediction " << f.id << (f.holds ? " holds: " : " FAILS: ") << f.measured << "\n";
   if (r.spec.witness && r.witness_variant && !r.witness)
     out << r.spec.id << ": the variant below the bound (" << r.witness_variant.value_or("") << ") did not fail on any of "
         << r.witness_graphs_searched << " graphs: the claimed bound is not shown tight\n";

@@ -81,6 +81,16 @@ struct CheckSpec {
   std::optional<Variant> witness;  // must fail, and the checker must find where
   std::string witness_statement;
   int witness_min_n = 2;  // below this n_max the variant under the bound does not exist
+  int families_up_to = 0;  // families run to at least this n (default: --family-n-max)
+  // Predictions run after the sweeps, by name (verify/predictions.hpp): "exactness", "hook_shortcut".
+  std::vector<std::string> predictions;
+};
+
+// Claims about every `hard` forward pass of a built model, audited by the prediction "exactness".
+struct ExactnessClaim {
+  bool integers = false;            // every score, residual entry and hidden pre-activation is an integer
+  bool homogeneous_argmax = false;  // every argmax set carries one value vector: outputs are not averages
+  Q max_score{0}, max_activation{0}, max_hidden{0};  // bounds on absolute values (0: not claimed)
 };
 
 class Construction {
@@ -100,6 +110,7 @@ class Construction {
   virtual std::vector<Variant> modes() const { return {Variant::hard(), Variant::softmax2()}; }
   virtual Built build(int n, const Variant& v) const = 0;
   virtual Shape claimed(int n, const Variant& v) const = 0;
+  virtual std::optional<ExactnessClaim> exactness(int /*n*/, const Variant& /*v*/) const { return std::nullopt; }
   virtual std::vector<CheckSpec> checks() const = 0;
 };
 

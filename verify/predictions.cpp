@@ -1,0 +1,254 @@
+// Predictions (verify/predictions.hpp).
+#include "predictions.hpp"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "audit.hpp"
+#include "enumerate.hpp"
+#include "hook_shortcut.hpp"
+
+namespace exactformer {
+namespace {
+
+// Runs work(i) for i in [0, count) on `jobs` threads; results must be stored by index (deterministic).
+void parallel_for(std::size_t count, int jobs, const std::function<void(std::size_t)>& work) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex m;
+  const auto run = [&] {
+    try {
+      for (std::size_t i; (i = next.fetch_add(1)) < count;) work(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(m);
+      if (!error) error = std::current_exception();
+      next.store(count);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 1; j < std::max(1, jobs); ++j) threads.emplace_back(run);
+  run();
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+std::vector<Graph> labelled_graphs(int n_min, int n_max) {
+  std::vector<Graph> out;
+  for (int n = n_min; n <= n_max; ++n)
+    for (std::uint64_t i = 0; i < labelled_count(n); ++i) out.push_back(labelled_graph(n, i));
+  return out;
+}
+
+std::string fmt(long x) {
+  std::string s = std::to_string(x), o;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0 && s[i - 1] != '-') o += ',';
+    o += s[i];
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// exactness
+
+// Audits every query of every graph (or the sampled queries) through the model built for n.
+AuditStats audit_graphs(const Built& built, const Task& task, const std::vector<Graph>& graphs, bool every_query, int jobs) {
+  const Auditor auditor(built.model);
+  std::vector<AuditStats> per(graphs.size());
+  parallel_for(graphs.size(), jobs, [&](std::size_t i) {
+    const Graph& g = graphs[i];
+    const std::vector<Query> all = all_queries(task, g.n());
+    std::vector<Query> queries = all;
+    if (!every_query) {
+      queries.clear();
+      const std::size_t n = static_cast<std::size_t>(g.n());
+      for (std::size_t k : {std::size_t{1}, n, n - 1})  // arity 2: (0, 1), (1, 0), (0, n-1)
+        if (k < all.size()) queries.push_back(all[k]);
+      if (queries.empty()) queries.push_back(all.front());
+    }
+    for (const Query& q : queries) auditor.run(embed_tokens(built, tokenize(g, g.edges(), q)).to_q(), per[i]);
+  });
+  AuditStats total;
+  for (const AuditStats& s : per) total.merge(s);
+  return total;
+}
+
+std::vector<Finding> exactness(const Construction& c, const CheckSpec& spec, const CheckOptions& opt) {
+  const Task& task = find_task(c.task());
+  std::vector<Finding> out;
+  for (const Variant& v : spec.variants) {
+    if (v.kind != AttentionKind::hard) continue;
+    const std::optional<ExactnessClaim> claim = c.exactness(opt.n_max, v);
+    EXACTFORMER_ASSERT(claim.has_value(), c.name() + " makes no exactness claim for the prediction \"exactness\"");
+    const Built built = c.build(opt.n_max, v);
+    const AuditStats st = audit_graphs(built, task, labelled_graphs(1, opt.n_max), true, opt.run.jobs);
+    // Families beyond n_max, each through its own model, against its own n's claim.
+    AuditStats fam;
+    std::string fam_sizes, over;
+    for (const int n : family_sizes(opt.n_max, std::min(opt.family_n_max, 32))) {
+      std::vector<Graph> graphs;
+      for (auto& f : families(n, n <= 16)) graphs.push_back(f.graph);
+      const AuditStats s = audit_graphs(c.build(n, v), task, graphs, false, opt.run.jobs);
+      const ExactnessClaim cn = *c.exactness(n, v);
+      const auto exceeds = [](const Q& got, const Q& bound) { return bound != 0 && got > bound; };
+      if (exceeds(s.max_score, cn.max_score) || exceeds(s.max_activation, cn.max_activation) || exceeds(s.max_hidden, cn.max_hidden))
+        over += (over.empty() ? "" : ", ") + std::to_string(n);
+      fam.merge(s);
+      fam_sizes += (fam_sizes.empty() ? "" : ",") + std::to_string(n);
+    }
+    const std::string where = fmt(st.passes) + " forward passes (every labelled graph, n ≤ " + std::to_string(opt.n_max) +
+                              ", every query)" + (fam_sizes.empty() ? "" : " + " + fmt(fam.passes) + " on families, n = " + fam_sizes +
+                                                                            " (queries (0,1), (1,0), (0,n-1))");
+    AuditStats both = st;
+    both.merge(fam);
+    if (claim->integers)
+      out.push_back({"exactness.integers", "every score, residual entry and hidden pre-activation is an integer (hard)",
+                     both.non_integers == 0,
+                     fmt(both.non_integers) + " non-integers in " + where + (both.non_integers ? "; first: " + both.first_problem : "")});
+    if (claim->homogeneous_argmax)
+      out.push_back({"exactness.homogeneous_argmax", "every argmax set carries one value vector: no output is an average",
+                     both.inhomogeneous == 0,
+                     fmt(both.inhomogeneous) + " inhomogeneous argmax sets in " + where + (both.inhomogeneous ? "; first: " + both.first_problem : "")});
+    const auto bound = [&](const char* what, const Q& got, const Q& b) {
+      return std::string(what) + " " + to_string(got) + " ≤ " + to_string(b) + (got == b ? " (attained)" : got > b ? " (**EXCEEDED**)" : "");
+    };
+    const bool within = (claim->max_score == 0 || st.max_score <= claim->max_score) &&
+                        (claim->max_activation == 0 || st.max_activation <= claim->max_activation) &&
+                        (claim->max_hidden == 0 || st.max_hidden <= claim->max_hidden) && over.empty();
+    out.push_back({"exactness.magnitudes", "|score|, |activation|, |hidden pre-activation| within the claimed bounds for the model built for n",
+                   within,
+                   "n = " + std::to_string(opt.n_max) + ": " + bound("|score|", st.max_score, claim->max_score) + ", " +
+                       bound("activation", st.max_activation, claim->max_activation) + ", " +
+                       bound("hidden", st.max_hidden, claim->max_hidden) +
+                       (fam_sizes.empty() ? "" : over.empty() ? "; families within their n's bounds" : "; families EXCEED at n = " + over)});
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// hook_shortcut (connectivity_hook_shortcut: R = floor(log2 n) rounds of 5 layers, pointer in slot "P")
+
+std::vector<Finding> hook_shortcut_predictions(const Construction& c, const CheckSpec&, const CheckOptions& opt) {
+  std::vector<Finding> out;
+  const int n_max = opt.n_max;
+  const int n_lab = std::min(n_max, 6);  // the labelled sweeps below the bound stop at n = 6
+  const int R = (c.claimed(n_max, Variant::hard()).layers - 1) / 5;
+  RunOptions ro = opt.run;
+  ro.stop_at_first = false;
+  const auto with_rounds = [&](int r) {
+    Variant v;
+    v.layers_offset = r - R;
+    return v;
+  };
+
+  // Depths below the bound: per n, every labelled graph, every query, every wrong answer counted.
+  std::vector<std::vector<RunStats>> below;  // [r][n]
+  const int r_top = std::max(R - 1, 1);
+  for (int r = 0; r <= r_top; ++r) {
+    const Built b = c.build(n_max, with_rounds(r));
+    below.emplace_back(static_cast<std::size_t>(n_lab + 1));
+    for (int n = 1; n <= n_lab; ++n) {
+      auto source = labelled_source(n, n);
+      below.back()[static_cast<std::size_t>(n)] = run_sweep(c, b, n_max, *source, ro);
+    }
+  }
+
+  // (b) one round: the graphs the model gets wrong are exactly the graphs the reference needs 2 rounds for.
+  {
+    std::string measured;
+    bool holds = true;
+    for (int n = 1; n <= n_lab; ++n) {
+      long reference = 0;
+      for (std::uint64_t i = 0; i < labelled_count(n); ++i) reference += hook_shortcut::rounds_needed(labelled_graph(n, i)) >= 2;
+      const RunStats& s = below[1][static_cast<std::size_t>(n)];
+      holds = holds && s.failing_graphs == reference;
+      measured += (measured.empty() ? "" : "; ") + std::string("n = ") + std::to_string(n) + ": " + fmt(s.failing_graphs) +
+                  (s.failing_graphs == reference ? " = " : " ≠ ") + fmt(reference);
+    }
+    out.push_back({"hook_shortcut.one_round_counts",
+                   "with R = 1 round, the labelled graphs answered wrongly on some query are exactly as many as the graphs the "
+                   "reference S1-S7 needs 2 rounds for (smallwidth.md §9 row 10)",
+                   holds, "model failing graphs = reference count: " + measured});
+  }
+
+  // (c) one-sided errors at every depth below the bound.
+  {
+    std::string measured;
+    bool holds = true;
+    for (int r = 0; r <= r_top; ++r) {
+      long graphs = 0, yes = 0, no = 0, undefined = 0;
+      for (int n = 1; n <= n_lab; ++n) {
+        const RunStats& s = below[static_cast<std::size_t>(r)][static_cast<std::size_t>(n)];
+        graphs += s.failing_graphs;
+        yes += s.answered_above;
+        no += s.answered_below;
+        undefined += s.answered_undefined;
+      }
+      holds = holds && yes == 0 && undefined == 0;
+      measured += (measured.empty() ? "" : "; ") + std::string("R = ") + std::to_string(r) + ": " + fmt(no) + " false 'no', " + fmt(yes) +
+                  " false 'yes' (" + fmt(graphs) + " graphs)";
+    }
+    out.push_back({"hook_shortcut.one_sided", "below the bound the only errors are false 'no' (smallwidth.md §9 row 4)", holds,
+                   "every labelled graph n ≤ " + std::to_string(n_lab) + ", every query, per edge order: " + measured});
+  }
+
+  // (d) per-round pointer state: P after layer 5k = ι(p_k) of the reference, P2 = P², for k = 1..R.
+  {
+    std::vector<std::pair<int, Graph>> cases;  // (model n, graph)
+    for (const Graph& g : labelled_graphs(1, n_max)) cases.emplace_back(n_max, g);
+    for (const int n : family_sizes(n_max, opt.family_n_max))
+      for (auto& f : families(n, n <= 16)) cases.emplace_back(n, f.graph);
+    std::map<int, Built> models;
+    for (const auto& [n, g] : cases)
+      if (!models.count(n)) models.emplace(n, c.build(n, Variant::hard()));
+    std::vector<std::string> mismatch(cases.size());
+    std::vector<long> compared(cases.size(), 0);
+    parallel_for(cases.size(), opt.run.jobs, [&](std::size_t i) {
+      const auto& [n, g] = cases[i];
+      const Built& b = models.at(n);
+      const int rounds = (static_cast<int>(b.model.layers.size()) - 1) / 5;
+      const int P = b.model.layout.at("P").col(), P2 = b.model.layout.at("P2").col();
+      AuditStats unused;
+      const std::vector<MatQ> after = Auditor(b.model).run(embed_tokens(b, tokenize(g, g.edges(), Query{{0, 0}})).to_q(), unused);
+      const std::vector<hook_shortcut::Pointer> p = hook_shortcut::rounds(g, rounds);
+      for (int k = 1; k <= rounds && mismatch[i].empty(); ++k) {
+        const MatQ& x = after[static_cast<std::size_t>(5 * k - 1)];
+        for (int v = 0; v < g.n(); ++v) {
+          const Q id(p[static_cast<std::size_t>(k)][static_cast<std::size_t>(v)] + 1);
+          if (x(v, P) != id || x(v, P2) != id * id) {
+            mismatch[i] = to_graph6(g) + " round " + std::to_string(k) + " (layer " + std::to_string(5 * k) + ") vertex " +
+                          std::to_string(v) + ": P = " + to_string(x(v, P)) + ", P2 = " + to_string(x(v, P2)) +
+                          ", reference ι(p(v)) = " + to_string(id);
+            break;
+          }
+        }
+        ++compared[i];
+      }
+    });
+    long rounds = 0;
+    std::string first;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      rounds += compared[i];
+      if (first.empty()) first = mismatch[i];
+    }
+    out.push_back({"hook_shortcut.round_state",
+                   "after layer 5k, slot P on every vertex row is ι(p_k(v)) of the reference S1-S7 and P2 = P² (smallwidth.md §9 row 5)",
+                   first.empty(),
+                   fmt(static_cast<long>(cases.size())) + " graphs (every labelled graph n ≤ " + std::to_string(n_max) +
+                       " and the families), " + fmt(rounds) + " round states compared" + (first.empty() ? ", all equal" : "; first difference: " + first)});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Finding> run_prediction(const std::string& name, const Construction& c, const CheckSpec& spec, const CheckOptions& opt) {
+  if (name == "exactness") return exactness(c, spec, opt);
+  if (name == "hook_shortcut") return hook_shortcut_predictions(c, spec, opt);
+  throw internal_error("unknown prediction \"" + name + "\" in check " + spec.id);
+}
+
+}  // namespace exactformer

@@ -1,0 +1,20 @@
+// Predictions: what a check claims beyond "every answer is right", computed by the checker from the
+// built models and independent references, never typed in. A CheckSpec names the ones it makes.
+//
+//   exactness      the construction's ExactnessClaim, audited on every hard forward pass (verify/audit.hpp):
+//                  integer scores / activations / hidden pre-activations, value-homogeneous argmax sets,
+//                  magnitude bounds (and whether they are attained)
+//   hook_shortcut  smallwidth.md §9 for connectivity_hook_shortcut, against the S1-S7 reference
+//                  (verify/hook_shortcut.hpp): per-round pointer state after layer 5k, the one-round failing
+//                  counts, one-sided errors at every depth below the bound
+#pragma once
+#include <string>
+#include <vector>
+
+#include "checker.hpp"
+
+namespace exactformer {
+
+std::vector<Finding> run_prediction(const std::string& name, const Construction& c, const CheckSpec& spec, const CheckOptions& opt);
+
+}  // namespace exactformer
