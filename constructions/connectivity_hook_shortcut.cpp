@@ -23,6 +23,12 @@
 //   4, 5      head SC (P of p(v) -> Pn); MLP 10 resp. 17: P <- Pn, clear the round's scratch  (S7)
 // Final layer: heads RS, RT (P of s, of t -> PS, PT); MLP 3: ANS = [PS = PT]. L = 5R + 1, H = 3.
 // Variant::layers_offset counts rounds (-1: R - 1 rounds, depth 5R - 4).
+//
+// components_hook_shortcut (smallwidth.md §8, d = 39): the same rounds; RT (vertex: is v a root; embedding 1)
+// is rewritten by every MLP 5 (4 more units: width 21). Final layer: head "count" (d_k = 1), query is_task,
+// key is_vertex + is_task, value (RT, is_task) -> (C1, C2): on the task row C1 = c/(n'+1), C2 = 1/(n'+1),
+// c = number of roots; MLP 3: ANS = ĝ((n+1)(C1 - C2), is_task) = [one component]. Decoder C1 / C2 = c.
+// (Rows other than the task row average over every token: C1, C2 are not owned; only the task row is read.)
 #include "exactformer/construction.hpp"
 
 namespace exactformer {
@@ -96,11 +102,14 @@ int less_than(MlpBuilder& m, std::size_t k, const Lin& a, const Lin& b) {
 
 class HookShortcut final : public Construction {
  public:
-  std::string name() const override { return "connectivity_hook_shortcut"; }
-  std::string task() const override { return "connectivity"; }
+  explicit HookShortcut(bool count) : count_(count) {}
+  std::string name() const override { return count_ ? "components_hook_shortcut" : "connectivity_hook_shortcut"; }
+  std::string task() const override { return count_ ? "component_count" : "connectivity"; }
+  std::string doc() const override { return "docs/constructions/connectivity_hook_shortcut.md"; }
   std::string regime() const override { return "LogDepth (L = O(log T), d = O(1))"; }
   std::string summary() const override {
-    return "hook and shortcut, floor(log2 n) rounds of 5 layers: L = 5 floor(log2 n) + 1, H = 3, d = 36 for every n (LogDepth)";
+    return count_ ? "hook and shortcut, then count the roots: L = 5 floor(log2 n) + 1, H = 3, d = 39 for every n (LogDepth)"
+                  : "hook and shortcut, floor(log2 n) rounds of 5 layers: L = 5 floor(log2 n) + 1, H = 3, d = 36 for every n (LogDepth)";
   }
   int max_build_n() const override { return 4096; }
   std::vector<Variant> modes() const override { return {Variant::hard()}; }
@@ -112,20 +121,42 @@ class HookShortcut final : public Construction {
     const long sigma = n + 1;
     Shape s;
     s.layers = 5 * r + 1;
-    s.heads = r >= 1 ? 3 : 2;
-    s.width = 36;
-    s.d_k = 3;
-    s.d_v = r >= 1 ? 2 : 1;
+    s.d_k = count_ && r == 0 ? 1 : 3;
+    s.d_v = r >= 1 || count_ ? 2 : 1;
     s.mlp_depth = r >= 1 ? 3 : 1;
-    s.mlp_width = r >= 1 ? 20 : 3;
-    // smallwidth.md §5 counts 7297 R + 795 without the MLP output biases; ours include them (36 per MLP).
-    s.params = 7297L * r + 795 + 36L * (5 * r + 1);
-    s.weight_bits = bit_length_of(std::max(r >= 1 ? sigma * sigma : 0, 4 * sigma + 4));
+    // σ² (sentinel square, gate bound) and 2M = 4σ + 4 (match queries); the count readout weighs C1 by σ.
+    s.weight_bits = bit_length_of(r >= 1 ? std::max(sigma * sigma, 4 * sigma + 4) : count_ ? sigma : 4 * sigma + 4);
+    if (!count_) {
+      s.heads = r >= 1 ? 3 : 2;
+      s.width = 36;
+      s.mlp_width = r >= 1 ? 20 : 3;
+      // smallwidth.md §5 counts 7297 R + 795 without the MLP output biases; ours include them (36 per MLP).
+      s.params = 7297L * r + 795 + 36L * (5 * r + 1);
+      return s;
+    }
+    // d = 39: every dense matrix grows by 3 rows or columns; MLP 5 has 4 more units; the final layer is
+    // one head (d_k = 1, d_v = 2) and an MLP of 3 units.
+    const long d = 39;
+    const long heads = 88 * d;  // per round: 8 heads with d_v = 2 (10d each), NS with d_v = 1 (8d)
+    const auto mlp = [d](std::initializer_list<long> widths) {
+      long p = 0, in = d;
+      for (long w : widths) {
+        p += in * w + w;
+        in = w;
+      }
+      return p + in * d + d;
+    };
+    const long round = heads + mlp({7}) + mlp({20, 6}) + mlp({9, 6, 4}) + mlp({10}) + mlp({21});
+    s.heads = r >= 1 ? 3 : 1;
+    s.width = 39;
+    s.mlp_width = r >= 1 ? 21 : 3;
+    s.params = r * round + (2 * d * 1 + d * 2 + 2 * d) + mlp({3});
     return s;
   }
 
   // smallwidth.md §5: integers throughout; |score| <= M σ² - 2σ, activation <= σ², hidden <= 2σ² - 1.
   std::optional<ExactnessClaim> exactness(int n, const Variant&) const override {
+    if (count_) return std::nullopt;  // C1, C2 are averages
     const Q sigma = q(n + 1), M = q(2L * n + 4);
     return ExactnessClaim{true, true, M * sigma * sigma - 2 * sigma, sigma * sigma, 2 * sigma * sigma - 1};
   }
@@ -146,8 +177,9 @@ class HookShortcut final : public Construction {
                HK = L.add("HK", 1), CS = L.add("CS", 1), ONa = L.add("ONa", 1), ONh = L.add("ONh", 1), PA = L.add("PA", 1),
                PA2 = L.add("PA2", 1), PB = L.add("PB", 1), PB2 = L.add("PB2", 1), INT = L.add("INT", 1), PS = L.add("PS", 1),
                PT = L.add("PT", 1), ANS = L.add("ANS", 1);
+    const Slot RT = count_ ? L.add("RT", 1) : Slot{}, C1 = count_ ? L.add("C1", 1) : Slot{}, C2 = count_ ? L.add("C2", 1) : Slot{};
     const int d = L.width();
-    EXACTFORMER_ASSERT(d == 36, "hook_shortcut: the layout is not 36 slots");
+    EXACTFORMER_ASSERT(d == (count_ ? 39 : 36), "hook_shortcut: the layout is not 36 (39) slots");
     const Lin one = lin(type.one), isV = lin(type.is_vertex), isE = lin(type.is_edge), isT = lin(type.is_task);
 
     // Match head: score = 2M x a - M a2 + t; value coordinate c = values[c].first -> values[c].second.
@@ -257,17 +289,40 @@ class HookShortcut final : public Construction {
       // Layers 4 and 5, shortcut (S7): Pn = P of p(v); P <- Pn; clear the round's scratch.
       for (int s = 0; s < 2; ++s) {
         std::vector<Head> heads{match("SC", P, lin(ID), lin(ID2), none, {{lin(P), Pn}, {lin(P2), P2n}})};
-        MlpBuilder m(d, {s == 0 ? 10 : 17});
+        MlpBuilder m(d, {s == 0 ? 10 : count_ ? 21 : 17});
         move(m, P, Pn);
         move(m, P2, P2n);
+        if (s == 1 && count_) {  // RT = [the new pointer is v itself]: clear, then ĝ(Pn - ID, is_vertex)
+          clear(m, RT);
+          const int u = gated_equal(m, 0, lin(Pn) - lin(ID), isV);
+          m.out(u, RT, q(1));
+          m.out(u + 1, RT, q(-2));
+          m.out(u + 2, RT, q(1));
+        }
         const std::vector<Slot> scratch = s == 0 ? std::vector<Slot>{U, Us, HK, CS, ONa, ONh}
                                                  : std::vector<Slot>{GP, GP2, D, NS, U1, U1s, U2, U2s, PA, PA2, PB, PB2, INT};
         for (const Slot& x : scratch) clear(m, x);
         built.model.layers.push_back(Layer{std::move(heads), m.mlp()});
       }
     }
-    // Final layer: PS = P of s, PT = P of t; ANS = ĝ(PS - PT, is_task).
-    {
+    if (count_) {
+      // Final layer: C1 = roots / (n' + 1), C2 = 1 / (n' + 1) on the task row; ANS = ĝ((n+1)(C1 - C2), is_task).
+      Head h = Head::zeros("count", L, 1, 2);
+      h.query(type.is_task, 0, 0, q(1));
+      h.key(type.is_vertex, 0, 0, q(1));
+      h.key(type.is_task, 0, 0, q(1));
+      h.value(RT, 0, 0, q(1));
+      h.value(type.is_task, 0, 1, q(1));
+      h.output(0, C1, 0, q(1));
+      h.output(1, C2, 0, q(1));
+      MlpBuilder m(d, {3});
+      const int u = gated_equal(m, 0, sigma * (lin(C1) - lin(C2)), isT);
+      m.out(u, ANS, q(1));
+      m.out(u + 1, ANS, q(-2));
+      m.out(u + 2, ANS, q(1));
+      built.model.layers.push_back(Layer{{h}, m.mlp()});
+    } else {
+      // Final layer: PS = P of s, PT = P of t; ANS = ĝ(PS - PT, is_task).
       std::vector<Head> heads{match("RS", S, lin(ID), lin(ID2), none, {{lin(P), PS}}),
                               match("RT", T, lin(ID), lin(ID2), none, {{lin(P), PT}})};
       MlpBuilder m(d, {3});
@@ -278,10 +333,12 @@ class HookShortcut final : public Construction {
       built.model.layers.push_back(Layer{std::move(heads), m.mlp()});
     }
     built.variant = "hard, R=" + std::to_string(R) + " rounds, L=" + std::to_string(5 * R + 1);
-    built.embed = [type, ID, ID2, A, B, S, T, P, P2](const Token& t, RowWriter& row) {
+    const bool count = count_;
+    built.embed = [count, type, ID, ID2, A, B, S, T, P, P2, RT](const Token& t, RowWriter& row) {
       type.embed(t, row);
       if (t.kind == TokenKind::vertex) {
         const long id = t.a + 1;
+        if (count) row.set(RT, 0, 1);
         row.set(ID, 0, id);
         row.set(ID2, 0, id * id);
         row.set(P, 0, id);
@@ -289,18 +346,31 @@ class HookShortcut final : public Construction {
       } else if (t.kind == TokenKind::edge) {
         row.set(A, 0, t.a + 1);
         row.set(B, 0, t.b + 1);
-      } else if (t.kind == TokenKind::task) {
+      } else if (t.kind == TokenKind::task && !count) {
         row.set(S, 0, t.a + 1);
         row.set(T, 0, t.b + 1);
       }
     };
-    built.decoder = Decoder{Decoder::Kind::threshold_half, {ANS}};
+    built.decoder = count_ ? Decoder{Decoder::Kind::exact_ratio, {C1, C2}} : Decoder{Decoder::Kind::threshold_half, {ANS}};
     return built;
   }
 
   std::vector<CheckSpec> checks() const override {
     Variant fewer;
     fewer.layers_offset = -1;
+    if (count_)
+      return {CheckSpec{
+          "parallel.components.constant_width",
+          "hook and shortcut then a root count gives the number of components with floor(log2 n) rounds, d = 39 for every n",
+          "Sanford et al. 2024: component counting is parallelizable; 1 vs 2 cycles is Conjecture 13's instance [S]; "
+          "construction smallwidth.md §8, docs/constructions/connectivity_hook_shortcut.md [D]",
+          {Variant::hard()},
+          fewer,
+          "with floor(log2 n) - 1 rounds an unfinished component still has two roots: the count is too high",
+          2,
+          16,
+          {"hook_shortcut_cycles"},
+      }};
     return {CheckSpec{
         "parallel.connectivity.constant_width",
         "hook and shortcut decides s-t connectivity for every pair with floor(log2 n) rounds, L = 5 floor(log2 n) + 1, d = 36 for every n",
@@ -313,10 +383,14 @@ class HookShortcut final : public Construction {
         {"exactness", "hook_shortcut"},
     }};
   }
+
+ private:
+  bool count_;
 };
 
 }  // namespace
 
-std::unique_ptr<Construction> make_connectivity_hook_shortcut() { return std::make_unique<HookShortcut>(); }
+std::unique_ptr<Construction> make_connectivity_hook_shortcut() { return std::make_unique<HookShortcut>(false); }
+std::unique_ptr<Construction> make_components_hook_shortcut() { return std::make_unique<HookShortcut>(true); }
 
 }  // namespace exactformer

@@ -1,10 +1,14 @@
 // Predictions (verify/predictions.hpp).
 #include "predictions.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <numeric>
+#include <random>
 #include <thread>
 
 #include "audit.hpp"
@@ -243,11 +247,131 @@ std::vector<Finding> hook_shortcut_predictions(const Construction& c, const Chec
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// hook_shortcut_cycles (components_hook_shortcut: one m-cycle vs two m/2-cycles, smallwidth.md §8)
+
+Graph cycle_through(const std::vector<int>& order, int n) {
+  Graph g(n);
+  for (std::size_t i = 0; i < order.size(); ++i) g.add_edge(order[i], order[(i + 1) % order.size()]);
+  return g;
+}
+
+// Cyclic orders of `vertices` up to rotation and reflection: the smallest first, then second < last.
+std::vector<std::vector<int>> cyclic_orders(std::vector<int> vertices) {
+  std::sort(vertices.begin(), vertices.end());
+  std::vector<int> rest(vertices.begin() + 1, vertices.end());
+  std::vector<std::vector<int>> out;
+  do {
+    if (rest.size() >= 2 && rest.front() > rest.back()) continue;
+    std::vector<int> o{vertices.front()};
+    o.insert(o.end(), rest.begin(), rest.end());
+    out.push_back(std::move(o));
+  } while (std::next_permutation(rest.begin(), rest.end()));
+  return out;
+}
+
+// Every labelling of C_m: (m-1)!/2 graphs.
+std::vector<Graph> cycle_labellings(int m) {
+  std::vector<int> all(static_cast<std::size_t>(m));
+  std::iota(all.begin(), all.end(), 0);
+  std::vector<Graph> out;
+  for (const auto& o : cyclic_orders(all)) out.push_back(cycle_through(o, m));
+  return out;
+}
+
+// Every labelling of two disjoint h-cycles, m = 2h: C(m-1, h-1) ((h-1)!/2)² graphs.
+std::vector<Graph> two_cycle_labellings(int m) {
+  const int h = m / 2;
+  std::vector<Graph> out;
+  for (std::uint32_t mask = 0; mask < (1U << m); ++mask) {
+    if (!(mask & 1U) || std::popcount(mask) != h) continue;  // the cycle through 0
+    std::vector<int> first, second;
+    for (int v = 0; v < m; ++v) ((mask >> v) & 1U ? first : second).push_back(v);
+    const auto a = cyclic_orders(first), b = cyclic_orders(second);
+    for (const auto& x : a)
+      for (const auto& y : b) {
+        Graph g = cycle_through(x, m);
+        for (std::size_t i = 0; i < y.size(); ++i) g.add_edge(y[i], y[(i + 1) % y.size()]);
+        out.push_back(g);
+      }
+  }
+  return out;
+}
+
+std::vector<Graph> sampled(int m, bool two, int count, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Graph> out;
+  for (int k = 0; k < count; ++k) {
+    std::vector<int> perm(static_cast<std::size_t>(m));
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    if (!two) {
+      out.push_back(cycle_through(perm, m));
+      continue;
+    }
+    const auto mid = perm.begin() + m / 2;
+    Graph g = cycle_through(std::vector<int>(perm.begin(), mid), m);
+    const std::vector<int> y(mid, perm.end());
+    for (std::size_t i = 0; i < y.size(); ++i) g.add_edge(y[i], y[(i + 1) % y.size()]);
+    out.push_back(g);
+  }
+  return out;
+}
+
+std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec&, const CheckOptions& opt) {
+  const int exhaustive_up_to = std::min(10, opt.n_max + 4), sampled_up_to = opt.n_max >= 6 ? 16 : 0;
+  RunOptions ro = opt.run;
+  ro.stop_at_first = false;
+  ro.edge_orders = 1;
+  bool holds = true;
+  std::string measured;
+  for (int m = 3; m <= std::max(exhaustive_up_to, sampled_up_to); ++m) {
+    const bool exhaustive = m <= exhaustive_up_to;
+    const int bound = floor_log2(m);
+    for (const bool two : {false, true}) {
+      if (two && (m % 2 != 0 || m < 6)) continue;
+      const std::vector<Graph> graphs = exhaustive ? (two ? two_cycle_labellings(m) : cycle_labellings(m))
+                                                   : sampled(m, two, 300, 1000003ULL * static_cast<std::uint64_t>(m) + two);
+      int reference = 0;
+      for (const Graph& g : graphs) reference = std::max(reference, hook_shortcut::rounds_needed(g));
+      // The model's least number of rounds that counts every labelling right; errors below it overcount only.
+      int least = -1;
+      long overcounts = 0, other_errors = 0;
+      for (int r = 1; r <= bound && least < 0; ++r) {
+        Variant v;
+        v.layers_offset = r - bound;
+        auto source = list_source(graphs, "labellings");
+        const RunStats st = run_sweep(c, c.build(m, v), m, *source, ro);
+        if (st.failing_graphs == 0) least = r;
+        overcounts += st.answered_above;
+        other_errors += st.answered_below + st.answered_undefined;
+      }
+      bool at_bound = least == bound;
+      if (least >= 1 && least < bound) {  // the model as built (bound rounds) must count them all right too
+        auto source = list_source(graphs, "labellings");
+        at_bound = run_sweep(c, c.build(m, Variant::hard()), m, *source, ro).failing_graphs == 0;
+      }
+      const bool ok = least >= 1 && least == reference && other_errors == 0 && at_bound;
+      holds = holds && ok;
+      measured += (measured.empty() ? "" : "; ") + std::string(two ? "2·C_" + std::to_string(m / 2) : "C_" + std::to_string(m)) + ": " +
+                  fmt(static_cast<long>(graphs.size())) + (exhaustive ? " labellings" : " sampled") + ", rounds " +
+                  (least < 0 ? "> " + std::to_string(bound) : std::to_string(least)) + " (reference " + std::to_string(reference) +
+                  ", bound " + std::to_string(bound) + (least >= 1 && !at_bound ? ", WRONG at the bound" : "") + ")" + (overcounts ? ", " + fmt(overcounts) + " overcounts below" : "") +
+                  (other_errors ? ", " + fmt(other_errors) + " UNDERCOUNTS" : "");
+    }
+  }
+  return {{"hook_shortcut.cycles",
+           "one m-cycle vs two m/2-cycles (Conjecture 13's instance): the least number of rounds that counts every labelling "
+           "right equals the reference's, is at most floor(log2 m), and fewer rounds only overcount (smallwidth.md §8, §9 row 11)",
+           holds, measured}};
+}
+
 }  // namespace
 
 std::vector<Finding> run_prediction(const std::string& name, const Construction& c, const CheckSpec& spec, const CheckOptions& opt) {
   if (name == "exactness") return exactness(c, spec, opt);
   if (name == "hook_shortcut") return hook_shortcut_predictions(c, spec, opt);
+  if (name == "hook_shortcut_cycles") return hook_shortcut_cycles(c, spec, opt);
   throw internal_error("unknown prediction \"" + name + "\" in check " + spec.id);
 }
 

@@ -7,6 +7,9 @@
 //   hook_shortcut  smallwidth.md §9 for connectivity_hook_shortcut, against the S1-S7 reference
 //                  (verify/hook_shortcut.hpp): per-round pointer state after layer 5k, the one-round failing
 //                  counts, one-sided errors at every depth below the bound
+//   hook_shortcut_cycles  smallwidth.md §8 for components_hook_shortcut: every labelling of C_m and
+//                  2·C_(m/2) (m <= min(10, n_max + 4); 300 sampled per m up to 16 when n_max >= 6), the least
+//                  number of rounds that counts them all right vs the reference's
 #pragma once
 #include <string>
 #include <vector>
