@@ -46,7 +46,7 @@ class BrokenDegree final : public Construction {
     return measure(build(n, v).model);  // the shape is not what is broken
   }
   std::vector<CheckSpec> checks() const override {
-    return {CheckSpec{"test.broken.degree", "a deliberately broken construction", "tests/test_cli.cpp", {Variant::hard()}, {}, ""}};
+    return {CheckSpec{"test.broken.degree", "a deliberately broken construction", "tests/test_cli.cpp", {Variant::hard()}, {}, "", 2, 0, {}}};
   }
 };
 

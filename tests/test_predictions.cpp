@@ -21,7 +21,9 @@ TEST_CASE("audit: a tie between different values is an average, and is reported"
   MatQ x0 = MatQ::Zero(2, 2);
   x0(1, 0) = q(1);  // values 0 and 1
   AuditStats st;
-  const auto after = Auditor(m).run(x0, st);
+  std::vector<MatQ> after;
+  Auditor(m).run(x0, st, &after);
+  CHECK(st.gmp_passes == 0);
   CHECK(st.inhomogeneous == 2);  // both rows
   CHECK(st.non_integers == 2);   // y = 1/2 on both rows
   CHECK(after.back()(0, 1) == q(1, 2));
@@ -37,7 +39,8 @@ TEST_CASE("audit: residuals equal the reference forward pass; P after each round
   Record rec;
   forward(b.model, x0, &rec);
   AuditStats st;
-  const auto after = Auditor(b.model).run(x0, st);
+  std::vector<MatQ> after;
+  Auditor(b.model).run(x0, st, &after);
   REQUIRE(after.size() == b.model.layers.size());
   for (std::size_t l = 0; l < after.size(); ++l) CHECK(after[l] == rec.residuals[2 * l + 1]);
   CHECK(st.non_integers == 0);
@@ -49,6 +52,38 @@ TEST_CASE("audit: residuals equal the reference forward pass; P after each round
   // G_3 needs 3 rounds: after round 2, 0 and 1 are still in different stars.
   CHECK(p[2][0] == 0);
   CHECK(p[2][1] == 1);
+}
+
+TEST_CASE("audit: the int64 pass equals the GMP pass, and huge weights fall back to GMP") {
+  const Construction& c = find_construction("connectivity_hook_shortcut");
+  const Built b = c.build(8, Variant::hard());
+  for (const Graph& g : {binomial_tree(3), cycle_graph(7), complete_graph(5)}) {
+    const MatQ x0 = embed_tokens(b, tokenize(g, g.edges(), Query{{0, g.n() - 1}})).to_q();
+    AuditStats fast, gmp;
+    std::vector<MatQ> a, e;
+    Auditor(b.model).run(x0, fast, &a);
+    Auditor(b.model, false).run(x0, gmp, &e);
+    CHECK(fast.gmp_passes == 0);
+    CHECK(gmp.gmp_passes == 1);
+    CHECK(a == e);
+    CHECK(fast.max_score == gmp.max_score);
+    CHECK(fast.max_activation == gmp.max_activation);
+    CHECK(fast.max_hidden == gmp.max_hidden);
+  }
+  // A value of 2^70 in the input does not fit int64: the pass is redone in GMP, with the same result.
+  Model m;
+  const Slot x = m.layout.add("x", 1), y = m.layout.add("y", 1);
+  Head h = Head::zeros("copy", m.layout, 1, 1);
+  h.value(x, 0, 0, q(3));
+  h.output(0, y, 0, q(1));
+  m.layers.push_back(Layer{{h}, Mlp{}});
+  MatQ x0 = MatQ::Zero(1, 2);
+  x0(0, 0) = Q(1) / pow2_neg(70);
+  AuditStats st;
+  std::vector<MatQ> after;
+  Auditor(m).run(x0, st, &after);
+  CHECK(st.gmp_passes == 1);
+  CHECK(after.back()(0, 1) == 3 * x0(0, 0));
 }
 
 TEST_CASE("constant-width connectivity: predictions computed at n <= 4") {

@@ -2,49 +2,59 @@
 #include "hook_shortcut.hpp"
 
 namespace exactformer::hook_shortcut {
+namespace {
+
+template <class V>
+auto& at(V& v, int i) {
+  return v[static_cast<std::size_t>(i)];
+}
+
+Pointer identity(int n) {
+  Pointer p(static_cast<std::size_t>(n));
+  for (int v = 0; v < n; ++v) at(p, v) = v;
+  return p;
+}
+
+}  // namespace
 
 Pointer round(const Graph& g, const Pointer& p) {
   const int n = g.n();
   constexpr int none = -1;  // ⊥
-  const auto arcs = [&](auto&& visit) {
-    for (const auto& [a, b] : g.edges()) {
-      visit(a, b);
-      visit(b, a);
-    }
-  };
+  const auto parent = [&](int v) { return at(p, v); };
+  const std::size_t size = static_cast<std::size_t>(n);
   // S1: star roots.
-  std::vector<bool> ns(n, false), star_root(n, false);
+  std::vector<char> ns(size, 0), star_root(size, 0);
   for (int v = 0; v < n; ++v)
-    if (p[p[v]] != p[v]) ns[p[p[v]]] = true;
-  for (int r = 0; r < n; ++r) star_root[r] = p[r] == r && !ns[r];
-  // S2: proposals, min over arcs leaving the tree of r (p(a) = r, p(b) != r).
-  std::vector<int> u(n, none);
-  arcs([&](int a, int b) {
-    const int r = p[a];
-    if (p[b] != r && (u[r] == none || p[b] < u[r])) u[r] = p[b];
-  });
+    if (parent(parent(v)) != parent(v)) at(ns, parent(parent(v))) = 1;
+  for (int r = 0; r < n; ++r) at(star_root, r) = parent(r) == r && !at(ns, r);
+  // S2: proposals, min over the arcs (a, b) leaving the tree of r = p(a) (p(b) != r).
+  std::vector<int> u(size, none);
+  for (const auto& [x, y] : g.edges())
+    for (const auto& [a, b] : {std::pair{x, y}, std::pair{y, x}}) {
+      const int r = parent(a);
+      if (parent(b) != r && (at(u, r) == none || parent(b) < at(u, r))) at(u, r) = parent(b);
+    }
   // S3, S4, S5.
-  std::vector<bool> hooks(n, false), hooked_onto(n, false), stagnant(n, false);
-  for (int r = 0; r < n; ++r) hooks[r] = star_root[r] && u[r] != none && u[r] < r;
+  std::vector<char> hooks(size, 0), hooked_onto(size, 0), stagnant(size, 0);
+  for (int r = 0; r < n; ++r) at(hooks, r) = at(star_root, r) && at(u, r) != none && at(u, r) < r;
   for (int r = 0; r < n; ++r)
-    if (hooks[r]) hooked_onto[u[r]] = true;
-  for (int r = 0; r < n; ++r) stagnant[r] = star_root[r] && !hooks[r] && !hooked_onto[r] && u[r] != none;
+    if (at(hooks, r)) at(hooked_onto, at(u, r)) = 1;
+  for (int r = 0; r < n; ++r) at(stagnant, r) = at(star_root, r) && !at(hooks, r) && !at(hooked_onto, r) && at(u, r) != none;
   // S6: move.
   Pointer moved = p;
   for (int r = 0; r < n; ++r)
-    if (hooks[r] || stagnant[r]) moved[r] = u[r];
+    if (at(hooks, r) || at(stagnant, r)) at(moved, r) = at(u, r);
   // S7: two shortcuts.
   for (int s = 0; s < 2; ++s) {
-    Pointer next(n);
-    for (int v = 0; v < n; ++v) next[v] = moved[moved[v]];
+    Pointer next(size);
+    for (int v = 0; v < n; ++v) at(next, v) = at(moved, at(moved, v));
     moved = next;
   }
   return moved;
 }
 
 std::vector<Pointer> rounds(const Graph& g, int rounds) {
-  Pointer p(g.n());
-  for (int v = 0; v < g.n(); ++v) p[v] = v;
+  Pointer p = identity(g.n());
   std::vector<Pointer> out{p};
   for (int k = 0; k < rounds; ++k) out.push_back(p = round(g, p));
   return out;
@@ -52,15 +62,14 @@ std::vector<Pointer> rounds(const Graph& g, int rounds) {
 
 bool finished(const Graph& g, const Pointer& p) {
   for (int v = 0; v < g.n(); ++v)
-    if (p[p[v]] != p[v]) return false;
+    if (at(p, at(p, v)) != at(p, v)) return false;
   for (const auto& [a, b] : g.edges())
-    if (p[a] != p[b]) return false;
+    if (at(p, a) != at(p, b)) return false;
   return true;
 }
 
 int rounds_needed(const Graph& g) {
-  Pointer p(g.n());
-  for (int v = 0; v < g.n(); ++v) p[v] = v;
+  Pointer p = identity(g.n());
   int r = 0;
   while (!finished(g, p)) {
     EXACTFORMER_ASSERT(r <= 2 * g.n() + 2, "hook_shortcut reference: no convergence on " + to_graph6(g));

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <cmath>
 #include <iomanip>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -243,6 +244,68 @@ int run_bounds(const std::string& name, const std::string& ns, int build_max, st
   return ok ? 0 : 1;
 }
 
+// Several constructions of one task side by side: depth and width per n (measured where built).
+int run_compare(const std::vector<std::string>& names, const std::string& ns, int build_max, std::ostream& out) {
+  const std::vector<int> list = parse_n_list(ns);
+  bool ok = true;
+  out << "T = n + n(n-1)/2 + 1 (the densest graph's sequence length); `hard` mode. Built and measured up to each construction's "
+         "build limit (and n <= " << build_max << "); beyond, the claimed formula.\n\n";
+  out << "| n | T | construction | regime | L | d | H | L / log2 T | d / sqrt T | built |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n";
+  for (int n : list)
+    for (const auto& name : names) {
+      const Construction& c = find_construction(name);
+      const Shape claimed = c.claimed(n, Variant::hard());
+      Shape shown = claimed;
+      std::string built_col = "formula only";
+      if (n <= std::min(build_max, c.max_build_n())) {
+        shown = measure(c.build(n, Variant::hard()).model);
+        const bool eq = shown == claimed;
+        ok = ok && eq;
+        built_col = eq ? "measured = claimed" : "**MISMATCH** (claimed " + describe(claimed) + ")";
+      }
+      const double t = static_cast<double>(n) + static_cast<double>(n) * (n - 1) / 2 + 1;
+      std::ostringstream row;
+      row << std::fixed << std::setprecision(2) << "| " << n << " | " << static_cast<long>(t) << " | `" << c.name() << "` | " << c.regime()
+          << " | " << shown.layers << " | " << shown.width << " | " << shown.heads << " | " << shown.layers / std::max(1.0, std::log2(t))
+          << " | " << shown.width / std::sqrt(t) << " | " << built_col << " |\n";
+      out << row.str();
+    }
+  return ok ? 0 : 1;
+}
+
+// Width and depth of several constructions against n, one line each (claimed formula), drawn by gnuplot.
+bool write_compare_plot(const std::string& title, const std::vector<std::string>& names, const std::string& dir, std::ostream& err) {
+  const std::string data = dir + "/" + title + ".dat", script = dir + "/" + title + ".gp";
+  std::ostringstream d;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const Construction& c = find_construction(names[i]);
+    d << (i ? "\n\n" : "") << "# " << c.name() << ": n claimed_L claimed_d\n";
+    for (long n = 2; n <= 65536; n *= 2) {
+      const Shape s = c.claimed(static_cast<int>(n), Variant::hard());
+      d << n << " " << s.layers << " " << s.width << "\n";
+    }
+  }
+  write_file_atomically(data, d.str());
+  std::ostringstream g;
+  g << "set terminal svg size 900,380 dynamic noenhanced font 'sans,11'\nset output '" << dir << "/" << title << ".svg'\n"
+    << "set logscale x 2\nset logscale y 2\nset key left top\nset grid\n"
+    << "set xlabel 'n (vertices)'\nset multiplot layout 1,2 title '" << title << ": claimed formulas (measured = claimed where built)'\n";
+  for (const char* what : {"width", "depth"}) {
+    g << "set ylabel '" << (std::string(what) == "width" ? "residual width d" : "layers L") << "'\nplot ";
+    for (std::size_t i = 0; i < names.size(); ++i)
+      g << (i ? ", " : "") << "'" << data << "' index " << i << " using 1:" << (std::string(what) == "width" ? 3 : 2)
+        << " with linespoints lw 2 pt 7 ps 0.8 title '" << names[i] << "'";
+    g << "\n";
+  }
+  g << "unset multiplot\n";
+  write_file_atomically(script, g.str());
+  const int rc = std::system(("gnuplot '" + script + "' 2>/dev/null").c_str());
+  std::remove(script.c_str());
+  std::remove(data.c_str());
+  if (rc != 0) err << "exactformer: note: gnuplot not available, no plot for " << title << "\n";
+  return rc == 0;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // bench
 
@@ -348,7 +411,25 @@ int run_docs(const CheckCliOptions& o, const std::string& dir, std::ostream& out
     summary << "- [`" << c->name() << "`](bounds/" << c->name() << ".md) — " << c->regime() << " — ![" << c->name() << "](bounds/"
             << c->name() << ".svg)\n";
   }
+  // Tasks with more than one construction: one table and plot side by side.
+  std::map<std::string, std::vector<std::string>> by_task;
+  for (const auto& c : all_constructions())
+    if (c->name().rfind("test_", 0) != 0) by_task[c->task()].push_back(c->name());
+  summary << "\n## Constructions of one task side by side\n\n";
+  for (const auto& [task, names] : by_task)
+    if (names.size() > 1) summary << "- [" << task << "](bounds/" << task << ".md) — ![" << task << "](bounds/" << task << ".svg)\n";
   std::filesystem::create_directories(dir + "/bounds");
+  for (const auto& [task, names] : by_task) {
+    if (names.size() < 2) continue;
+    std::ostringstream b;
+    b << header("Bounds side by side: " + task);
+    std::string rest;
+    for (std::size_t i = 1; i < names.size(); ++i) rest += (i > 1 ? " " : "") + names[i];
+    b << "Command: `exactformer bounds " << names[0] << " --compare " << rest << " --n 2,3,4,...,65536`.\n\n";
+    run_compare(names, "2,3,4,5,8,9,16,17,32,33,64,128,256,512,1024,4096,16384,65536", 4096, b);
+    write_file_atomically(dir + "/bounds/" + task + ".md", b.str());
+    write_compare_plot(task, names, dir + "/bounds", err);
+  }
   write_file_atomically(dir + "/checks.md", summary.str());
   for (const auto& c : all_constructions()) {
     if (c->name().rfind("test_", 0) == 0) continue;
@@ -407,7 +488,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   std::string bounds_name, bounds_n = "2,4,8,16,32,64,128,256,512,1024,4096,16384,65536";
   int bounds_build_max = 4096;
   auto* bounds = app.add_subcommand("bounds", "claimed vs measured shape of a construction for a list of n");
+  std::vector<std::string> bounds_compare;
   bounds->add_option("construction", bounds_name, "construction name")->required();
+  bounds->add_option("--compare", bounds_compare, "other constructions: one table of depth and width side by side");
   bounds->add_option("--n", bounds_n, "comma-separated n and ranges a..b")->capture_default_str();
   bounds->add_option("--build-max", bounds_build_max, "build and measure models up to this n; formula only beyond")
       ->check(CLI::Range(1, 65536))->capture_default_str();
@@ -462,6 +545,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     if (*verify) return run_verify(vo, out, err);
     if (*check) return run_checks(co, out, err);
+    if (*bounds && !bounds_compare.empty()) {
+      std::vector<std::string> names{bounds_name};
+      names.insert(names.end(), bounds_compare.begin(), bounds_compare.end());
+      return run_compare(names, bounds_n, bounds_build_max, out);
+    }
     if (*bounds) return run_bounds(bounds_name, bounds_n, bounds_build_max, out);
     if (*docs) return run_docs(docs_opt, docs_dir, out, err);
     if (*trace) {
