@@ -111,10 +111,11 @@ std::vector<Finding> exactness(const Construction& c, const CheckSpec& spec, con
                                                                             " (queries (0,1), (1,0), (0,n-1))");
     AuditStats both = st;
     both.merge(fam);
+    const std::string tiers = both.gmp_passes ? " (" + fmt(both.gmp_passes) + " redone in GMP after an int64 overflow)" : "";
     if (claim->integers)
       out.push_back({"exactness.integers", "every score, residual entry and hidden pre-activation is an integer (hard)",
                      both.non_integers == 0,
-                     fmt(both.non_integers) + " non-integers in " + where + (both.non_integers ? "; first: " + both.first_problem : "")});
+                     fmt(both.non_integers) + " non-integers in " + where + tiers + (both.non_integers ? "; first: " + both.first_problem : "")});
     if (claim->homogeneous_argmax)
       out.push_back({"exactness.homogeneous_argmax", "every argmax set carries one value vector: no output is an average",
                      both.inhomogeneous == 0,
@@ -361,7 +362,7 @@ std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec
       measured += (measured.empty() ? "" : "; ") + std::string(two ? "2·C_" + std::to_string(m / 2) : "C_" + std::to_string(m)) + ": " +
                   fmt(static_cast<long>(graphs.size())) + (exhaustive ? " labellings" : " sampled") + ", rounds " +
                   (least < 0 ? "> " + std::to_string(bound) : std::to_string(least)) + " (reference " + std::to_string(reference) +
-                  ", bound " + std::to_string(bound) + (least >= 1 && !at_bound ? ", WRONG at the bound" : "") + ")" + (overcounts ? ", " + fmt(overcounts) + " overcounts below" : "") +
+                  ", bound " + std::to_string(bound) + (least >= 1 && !at_bound ? ", WRONG at the bound" : "") + ")" + (overcounts ? ", " + fmt(overcounts) + " wrong counts with fewer rounds, all too high" : "") +
                   (other_errors ? ", " + fmt(other_errors) + " UNDERCOUNTS" : "");
     }
   }
