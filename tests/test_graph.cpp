@@ -62,16 +62,18 @@ TEST_CASE("families") {
   const Graph t = two_cliques(7);  // K4 + K3
   CHECK(t.edges().size() == 6 + 3);
   CHECK(!t.has_edge(3, 4));
-  CHECK(families(2).size() == 5);
+  CHECK(families(2).size() == 6);  // with the binomial tree G_1
   CHECK(families(3).size() == 6);
-  CHECK(families(8).size() == 8);
+  CHECK(families(8).size() == 9);  // with G_3
+  CHECK(families(8).back().graph == binomial_tree(3));
+  CHECK(binomial_tree(2).edges() == std::vector<std::pair<int, int>>{{0, 2}, {1, 3}, {2, 3}});
   CHECK(families(40, false).size() == 6);
   const Graph j = cliques_joined_by_path(10);  // K4 0..3, path 3-4-5-6, K4 6..9
   CHECK(j.edges().size() == 6 + 3 + 6);
   CHECK(j.has_edge(4, 5));
   CHECK(!j.has_edge(0, 9));
   CHECK(family_sizes(6, 16) == std::vector<int>{7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
-  CHECK(family_sizes(6, 64) == std::vector<int>{7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 33, 34, 64});
+  CHECK(family_sizes(6, 64) == std::vector<int>{7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 32, 33, 34, 64});
   CHECK(family_sizes(6, 6).empty());
 }
 

@@ -425,8 +425,9 @@ int run_docs(const CheckCliOptions& o, const std::string& dir, std::ostream& out
     b << header("Bounds side by side: " + task);
     std::string rest;
     for (std::size_t i = 1; i < names.size(); ++i) rest += (i > 1 ? " " : "") + names[i];
-    b << "Command: `exactformer bounds " << names[0] << " --compare " << rest << " --n 2,3,4,...,65536`.\n\n";
-    run_compare(names, "2,3,4,5,8,9,16,17,32,33,64,128,256,512,1024,4096,16384,65536", 4096, b);
+    const std::string ns = "2,3,4,5,8,9,16,17,32,33,64,128,256,512,1024,4096,16384,65536";
+    b << "Command: `exactformer bounds " << names[0] << " --compare " << rest << " --n " << ns << "`.\n\n";
+    run_compare(names, ns, 4096, b);
     write_file_atomically(dir + "/bounds/" + task + ".md", b.str());
     write_compare_plot(task, names, dir + "/bounds", err);
   }
