@@ -505,7 +505,8 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
   if (family_n_max > opt.n_max && !opt.witness_only) {
     std::string sizes;
     for (const int n : family_sizes(opt.n_max, family_n_max)) sizes += (sizes.empty() ? "" : ",") + std::to_string(n);
-    r.coverage += "; families (path, cycle, star, empty, two n/2-cycles, two K4 joined by a path; clique and two cliques for n <= 16) "
+    r.coverage += "; families (path, cycle, star, empty, two n/2-cycles, two K4 joined by a path, binomial trees at powers of two; "
+                  "clique and two cliques for n <= 16) "
                   "for n = " + sizes;
   }
   bool witness_ok = true;

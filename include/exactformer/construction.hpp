@@ -82,7 +82,7 @@ struct CheckSpec {
   std::string witness_statement;
   int witness_min_n = 2;  // below this n_max the variant under the bound does not exist
   int families_up_to = 0;  // families run to at least this n (default: --family-n-max)
-  // Predictions run after the sweeps, by name (verify/predictions.hpp): "exactness", "hook_shortcut".
+  // Predictions run after the sweeps, by name (verify/predictions.hpp), e.g. "exactness".
   std::vector<std::string> predictions;
 };
 
