@@ -1,5 +1,6 @@
 // Predictions: what a check claims beyond "every answer is right", computed by the checker from the
-// built models and independent references, never typed in. A CheckSpec names the ones it makes.
+// built models and independent references, never typed in. A CheckSpec names the ones it makes. Their
+// labelled sweeps cover n <= min(n_max, 6) (the models are built for n_max); families follow the check's.
 //
 //   exactness      the construction's ExactnessClaim, audited on every hard forward pass (verify/audit.hpp):
 //                  integer scores / activations / hidden pre-activations, value-homogeneous argmax sets,
