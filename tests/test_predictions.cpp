@@ -112,3 +112,17 @@ TEST_CASE("constant-width connectivity: predictions computed at n <= 4") {
   CHECK(f["exactness.magnitudes"].measured.find("|score| 290 ≤ 290 (attained), activation 25 ≤ 25 (attained), hidden 49 ≤ 49 (attained)") !=
         std::string::npos);
 }
+
+TEST_CASE("constant-width connectivity: smallwidth.md's parameter count 7297 R + 795 once the MLP output biases are set aside") {
+  const Construction& c = find_construction("connectivity_hook_shortcut");
+  for (int n : {2, 4, 7, 8, 16, 64, 1024}) {
+    const Built b = c.build(n, Variant::hard());
+    const long R = floor_log2(n);
+    long output_biases = 0;
+    for (const Layer& l : b.model.layers) output_biases += l.mlp.layers.back().bias.size();
+    CAPTURE(n);
+    CHECK(static_cast<long>(b.model.layers.size()) == 5 * R + 1);
+    CHECK(b.model.layout.width() == 36);
+    CHECK(measure(b.model).params - output_biases == 7297 * R + 795);
+  }
+}
