@@ -336,7 +336,7 @@ std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec
     for (const bool two : {false, true}) {
       if (two && (m % 2 != 0 || m < 6)) continue;
       const std::vector<Graph> graphs = exhaustive ? (two ? two_cycle_labellings(m) : cycle_labellings(m))
-                                                   : sampled(m, two, 300, 1000003ULL * static_cast<std::uint64_t>(m) + two);
+                                                   : sampled(m, two, 300, std::uint64_t{1000003} * static_cast<std::uint64_t>(m) + (two ? 1U : 0U));
       int reference = 0;
       for (const Graph& g : graphs) reference = std::max(reference, hook_shortcut::rounds_needed(g));
       // The model's least number of rounds that counts every labelling right; errors below it overcount only.

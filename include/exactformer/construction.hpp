@@ -83,7 +83,7 @@ struct CheckSpec {
   int witness_min_n = 2;  // below this n_max the variant under the bound does not exist
   int families_up_to = 0;  // families run to at least this n (default: --family-n-max)
   // Predictions run after the sweeps, by name (verify/predictions.hpp), e.g. "exactness".
-  std::vector<std::string> predictions;
+  std::vector<std::string> predictions = {};
 };
 
 // Claims about every `hard` forward pass of a built model, audited by the prediction "exactness".
