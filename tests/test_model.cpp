@@ -70,6 +70,48 @@ TEST_CASE_TEMPLATE("every evaluator tier equals the reference forward pass on ev
   }
 }
 
+TEST_CASE_TEMPLATE("one evaluator across consecutive queries and graphs (cached rows, pass-through) equals the reference", S, Q, Checked128,
+                   double) {
+  for (const auto& c : all_constructions()) {
+    for (const Variant& v : c->modes()) {
+      const Built built = c->build(5, v);
+      const Task& task = find_task(c->task());
+      Evaluator<S> eval(built.model);
+      for (const char* g6 : {"DQc", "D~{", "Ch", "D?C", "DEW"}) {
+        const Graph g = from_graph6(g6);
+        const auto queries = all_queries(task, g.n());
+        Input x = [&] {
+          const auto tokens = tokenize(g, g.edges(), queries.front());
+          Input in(static_cast<int>(tokens.size()), built.model.layout.width());
+          for (std::size_t i = 0; i < tokens.size(); ++i) {
+            RowWriter w(&in.at(static_cast<int>(i), 0));
+            built.embed(tokens[i], w);
+          }
+          return in;
+        }();
+        for (const Query& query : queries) {
+          const auto tokens = tokenize(g, g.edges(), query);
+          Frac64* task_row = &x.at(x.rows - 1, 0);
+          std::fill(task_row, task_row + x.cols, Frac64{});
+          RowWriter w(task_row);
+          built.embed(tokens.back(), w);
+          const MatQ reference = forward(built.model, x.to_q());
+          const auto row = eval.readout(x, x.rows - 1);
+          CAPTURE(c->name());
+          CAPTURE(g6);
+          CAPTURE(query.str());
+          if constexpr (std::is_same_v<S, double>) {
+            for (int col = 0; col < x.cols; ++col)
+              REQUIRE(std::abs(row[static_cast<std::size_t>(col)] - reference(x.rows - 1, col).template convert_to<double>()) < 1e-6);
+          } else {
+            for (int col = 0; col < x.cols; ++col) REQUIRE(ScalarTraits<S>::to_q(row[static_cast<std::size_t>(col)]) == reference(x.rows - 1, col));
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("the int64 tier equals the reference wherever it does not overflow, and says so when it does") {
   long overflowed = 0, compared = 0;
   for (const auto& c : all_constructions()) {

@@ -7,6 +7,7 @@
 // S = Q is the pure-GMP path. S = Checked64 is the fast exact path: it throws Checked64::Overflow and the
 // caller redoes the evaluation with S = Q. S = double exists only as the benchmark's floor.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -143,6 +144,18 @@ class Evaluator {
         for (Eigen::Index j = 0; j < a.bias.size(); ++j) b.push_back(Traits::from(a.bias(j)));
         lw.mlp.push_back(AffineW{sparse(a.w), std::move(b)});
       }
+      // Columns some W_Q, W_K, W_V or the first MLP matrix reads.
+      lw.reads.assign(static_cast<std::size_t>(model.layout.width()), 0);
+      const auto mark = [&lw](const Sparse& w) {
+        for (int r = 0; r < w.rows; ++r)
+          if (!w.by_row[static_cast<std::size_t>(r)].empty()) lw.reads[static_cast<std::size_t>(r)] = 1;
+      };
+      for (const HeadW& h : lw.heads) {
+        mark(h.wq);
+        mark(h.wk);
+        mark(h.wv);
+      }
+      if (!lw.mlp.empty()) mark(lw.mlp.front().w);
       layers_.push_back(std::move(lw));
     }
   }
@@ -154,6 +167,9 @@ class Evaluator {
   // changed. Rows of layer l are re-attended when their own query changed (dirty rows), or all of them
   // when some dirty row's key or value changed. Typical use: between two queries only the task row's
   // input changes; if its keys and values are query-independent, each layer redoes one row.
+  // Pass-through: a dirty row whose input changed only in columns the layer does not read (no W_Q, W_K,
+  // W_V, first MLP matrix) keeps its projections, and, if no key or value changed, its output is the cached
+  // output plus the same change: X' = X + Attn + MLP with Attn and MLP blind to those columns.
   Row readout(const Input& x0, int readout) {
     const int d = model_.layout.width();
     EXACTFORMER_ASSERT(x0.cols == d, "input width differs from the layout");
@@ -166,12 +182,20 @@ class Evaluator {
       for (auto& lc : cache_) lc.valid.assign(t, false);
     }
     std::vector<char> dirty(t, 0);
+    // delta[j]: (column, new - old) of a dirty row whose previous value was valid; known[j] = 0 otherwise.
+    std::vector<std::vector<std::pair<std::size_t, S>>> delta(t);
+    std::vector<char> known(t, 0);
     for (std::size_t j = 0; j < t; ++j) {
       const Frac64* row = &x0.cells[j * static_cast<std::size_t>(d)];
       if (cache_[0].valid[j] && std::equal(row, row + d, in_cache_[j].begin())) continue;
       Row x(static_cast<std::size_t>(d));
       for (std::size_t c = 0; c < x.size(); ++c) x[c] = Traits::from(row[c]);
       if (cache_[0].x.size() != t) cache_[0].x.resize(t);
+      if (cache_[0].valid[j]) {
+        known[j] = 1;
+        for (std::size_t c = 0; c < x.size(); ++c)
+          if (!(x[c] == cache_[0].x[j][c])) delta[j].emplace_back(c, x[c] - cache_[0].x[j][c]);
+      }
       cache_[0].x[j] = std::move(x);
       in_cache_[j].assign(row, row + d);
       cache_[0].valid[j] = true;
@@ -190,9 +214,14 @@ class Evaluator {
         in.v.assign(n_heads, std::vector<Row>(t));
         in.projected.assign(t, false);
       }
+      // Dirty rows whose change this layer does not read.
+      std::vector<char> blind(t, 0);
+      for (std::size_t j = 0; j < t; ++j)
+        if (dirty[j] && known[j])
+          blind[j] = std::none_of(delta[j].begin(), delta[j].end(), [&lw](const auto& e) { return lw.reads[e.first] != 0; });
       bool keys_or_values_changed = false;
       for (std::size_t j = 0; j < t; ++j) {
-        if (!dirty[j] && in.projected[j]) continue;
+        if ((!dirty[j] || blind[j]) && in.projected[j]) continue;
         in.projected[j] = false;  // stays false if a projection throws
         for (std::size_t h = 0; h < n_heads; ++h) {
           Row k = apply(lw.heads[h].wk, in.x[j]);
@@ -211,21 +240,42 @@ class Evaluator {
         return mlp(lw.mlp, std::move(a));
       }
       if (out.x.size() != t) out.x.resize(t);
-      std::vector<char> next_dirty(t, 0);
+      std::vector<char> next_dirty(t, 0), next_known(t, 0);
+      std::vector<std::vector<std::pair<std::size_t, S>>> next_delta(t);
       for (std::size_t i = 0; i < t; ++i) {
         if (!keys_or_values_changed && !dirty[i] && out.valid[i]) continue;
+        if (!keys_or_values_changed && blind[i] && out.valid[i]) {  // pass-through
+          out.valid[i] = false;
+          for (const auto& [c, dv] : delta[i]) {
+            out.x[i][c] += dv;
+            note(out.x[i][c]);
+          }
+          out.valid[i] = true;
+          next_dirty[i] = 1;
+          next_known[i] = 1;
+          next_delta[i] = std::move(delta[i]);
+          continue;
+        }
+        const bool was_valid = out.valid[i];
         out.valid[i] = false;
         Row a = in.x[i];
         for (std::size_t h = 0; h < n_heads; ++h)
           add_product(a, attend(lw.heads[h], in.q[h][i], in.k[h], in.v[h], static_cast<int>(i)), lw.heads[h].wo);
         Row y = mlp(lw.mlp, std::move(a));
         if (y != out.x[i]) {
+          if (was_valid) {
+            next_known[i] = 1;
+            for (std::size_t c = 0; c < y.size(); ++c)
+              if (!(y[c] == out.x[i][c])) next_delta[i].emplace_back(c, y[c] - out.x[i][c]);
+          }
           out.x[i] = std::move(y);
           next_dirty[i] = 1;
         }
         out.valid[i] = true;
       }
       dirty = std::move(next_dirty);
+      known = std::move(next_known);
+      delta = std::move(next_delta);
     }
     return {};
   }
@@ -258,6 +308,7 @@ class Evaluator {
   struct LayerW {
     std::vector<HeadW> heads;
     std::vector<AffineW> mlp;
+    std::vector<char> reads;  // [column]: read by a W_Q, W_K, W_V or the first MLP matrix
   };
 
   static Sparse sparse(const MatQ& m) {
