@@ -207,11 +207,11 @@ Auditor::~Auditor() = default;
 void Auditor::run(const MatQ& x0, AuditStats& st, std::vector<MatQ>* after) const {
   EXACTFORMER_ASSERT(x0.cols() == exact_->width(), "audit: input width differs from the layout");
   if (fast_) {
-    AuditStats attempt = st;
+    AuditStats attempt;  // merged only if the int64 pass completes
     std::vector<MatQ> layers;
     try {
       fast_->run(x0, attempt, after ? &layers : nullptr);
-      st = std::move(attempt);
+      st.merge(attempt);
       if (after) *after = std::move(layers);
       return;
     } catch (const Overflow&) {

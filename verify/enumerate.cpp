@@ -69,6 +69,14 @@ Graph cliques_joined_by_path(int n) {
   return g;
 }
 
+std::vector<Graph> labelled_graphs(int n_min, int n_max) {
+  EXACTFORMER_REQUIRE(n_min >= 1 && n_max <= 7, "labelled_graphs holds at most n = 7 in memory");
+  std::vector<Graph> out;
+  for (int n = n_min; n <= n_max; ++n)
+    for (std::uint64_t i = 0; i < labelled_count(n); ++i) out.push_back(labelled_graph(n, i));
+  return out;
+}
+
 Graph binomial_tree(int k) {
   EXACTFORMER_REQUIRE(k >= 0 && k <= 6, "binomial_tree needs 0 <= k <= 6");
   Graph g(1 << k);

@@ -12,6 +12,8 @@ namespace exactformer {
 std::uint64_t labelled_count(int n);
 // Labelled graph number `index`: bit k of index is the k-th vertex pair in the order of Graph::edges().
 Graph labelled_graph(int n, std::uint64_t index);
+// Every labelled graph with n_min <= n <= n_max, in index order (n_max <= 7: they are held in memory).
+std::vector<Graph> labelled_graphs(int n_min, int n_max);
 
 // Families (design.md §5), on n vertices; binomial trees when n is a power of two.
 Graph path_graph(int n);

@@ -39,13 +39,6 @@ void parallel_for(std::size_t count, int jobs, const std::function<void(std::siz
   if (error) std::rethrow_exception(error);
 }
 
-std::vector<Graph> labelled_graphs(int n_min, int n_max) {
-  std::vector<Graph> out;
-  for (int n = n_min; n <= n_max; ++n)
-    for (std::uint64_t i = 0; i < labelled_count(n); ++i) out.push_back(labelled_graph(n, i));
-  return out;
-}
-
 std::string fmt(long x) {
   std::string s = std::to_string(x), o;
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -310,9 +310,7 @@ bool write_compare_plot(const std::string& title, const std::vector<std::string>
 // bench
 
 int run_bench(const std::vector<std::string>& names, int n, std::ostream& out) {
-  std::vector<Graph> graphs;
-  for (int m = 1; m <= n; ++m)
-    for (std::uint64_t i = 0; i < labelled_count(m); ++i) graphs.push_back(labelled_graph(m, i));
+  const std::vector<Graph> graphs = labelled_graphs(1, n);
   out << "Stream: every labelled graph with 1 <= n <= " << n << " (" << graphs.size()
       << " graphs) x every query, lexicographic edge order; one thread; each path reuses per-graph work the same way.\n"
       << "(a) double, (b) fast exact (int64 -> int128 -> GMP), (c) GMP rationals only. Ratios are throughput relative to (a).\n\n"
