@@ -11,6 +11,7 @@
 
 #include "enumerate.hpp"
 #include "exactformer/evaluator.hpp"
+#include "exactformer/scaled_evaluator.hpp"
 #include "predictions.hpp"
 
 namespace exactformer {
@@ -153,8 +154,9 @@ struct GraphOutcome {
   std::optional<Counterexample> failure;
 };
 
-// The three tiers of exact evaluation: int64, int128, GMP. Each tier that overflows is reset (its cache
-// may hold a half-computed row) and the evaluation is redone one tier up.
+// The three tiers of exact evaluation: int64 rows over a shared denominator (ScaledEvaluator), int128
+// fractions, GMP. Each tier that overflows is reset (its cache may hold a half-computed row) and the
+// evaluation is redone one tier up.
 class TieredEvaluator {
  public:
   TieredEvaluator(const Model& m, bool fast_path) : exact_(m) {
@@ -203,9 +205,7 @@ class TieredEvaluator {
     try {
       return decode_readout(d, row);
     } catch (const Overflow&) {
-      std::vector<Q> exact;
-      for (const S& v : row) exact.push_back(v.to_q());
-      return decode_readout(d, exact);
+      return decode_entries<Q>(d, [&](std::size_t i) { return row[static_cast<std::size_t>(d.slots[i].col(0))].to_q(); });
     }
   }
   // The readout row through the tier `run` used last, as exact rationals.
@@ -222,7 +222,8 @@ class TieredEvaluator {
   }
 
  private:
-  std::optional<Evaluator<Checked64>> t64_;
+  using Scaled64 = ScaledEvaluator<std::int64_t>;
+  std::optional<Scaled64> t64_;
   std::optional<Evaluator<Checked128>> t128_;
   Evaluator<Q> exact_;
   int bits_ = 0;
@@ -438,7 +439,7 @@ BenchResult bench(const Construction& c, const Built& built, const std::vector<G
   };
   // Consecutive inputs of one graph differ only in the task row, so every path reuses what it may.
   r.seconds_double = timed([&] {
-    Evaluator<double> e(built.model);
+    ScaledEvaluator<double> e(built.model);
     for (std::size_t i = 0; i < inputs.size(); ++i) approx[i] = decode_readout(built.decoder, e.readout(inputs[i], inputs[i].rows - 1));
   });
   r.seconds_fast = timed([&] {

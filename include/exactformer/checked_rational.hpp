@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "exactformer/rational.hpp"
 
@@ -26,16 +27,34 @@ constexpr Int int_min() {
   if constexpr (sizeof(Int) == 16) return static_cast<Int>(static_cast<u128>(1) << 127);
   else return std::numeric_limits<Int>::min();
 }
-template <class Int>
-Int gcd(Int a, Int b) {  // Euclid on magnitudes; std::gcd rejects __int128 in strict C++ modes
-  if (a < 0) a = -a;
-  if (b < 0) b = -b;
-  while (b != 0) {
-    const Int t = a % b;
-    a = b;
-    b = t;
+template <class U>
+int ctz(U x) {  // x != 0
+  if constexpr (sizeof(U) == 16) {
+    const auto lo = static_cast<std::uint64_t>(x);
+    return lo ? __builtin_ctzll(lo) : 64 + __builtin_ctzll(static_cast<std::uint64_t>(x >> 64));
+  } else {
+    return __builtin_ctzll(x);
   }
-  return a;
+}
+// Binary gcd of unsigned magnitudes (no division: __int128 division is a library call).
+template <class U>
+U binary_gcd(U a, U b) {
+  if (a == 0) return b;
+  if (b == 0) return a;
+  if (a == 1 || b == 1) return 1;
+  const int shift = ctz<U>(a | b);
+  a >>= ctz<U>(a);
+  do {
+    b >>= ctz<U>(b);
+    if (a > b) std::swap(a, b);
+    b -= a;
+  } while (b != 0);
+  return a << shift;
+}
+template <class Int>
+Int gcd(Int a, Int b) {  // of magnitudes; never called with the most negative Int
+  using U = std::conditional_t<sizeof(Int) == 16, u128, std::uint64_t>;
+  return static_cast<Int>(binary_gcd<U>(static_cast<U>(a < 0 ? -a : a), static_cast<U>(b < 0 ? -b : b)));
 }
 template <class Int>
 int bit_length(Int v) {
@@ -80,6 +99,13 @@ class CheckedRational {
     return r;
   }
   static Checked64 from(const Frac64& f) { return fraction(f.num, f.den); }
+  // n / d already reduced with d > 0 (not checked beyond the range).
+  static Checked64 reduced(Int n, Int d) {
+    Checked64 r;
+    r.num_ = check(n);
+    r.den_ = check(d);
+    return r;
+  }
   Q to_q() const { return Q(to_z(num_), to_z(den_)); }
 
   Int num() const { return num_; }

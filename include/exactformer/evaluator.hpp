@@ -91,10 +91,9 @@ struct ScalarTraits<double> {
   static std::optional<long> floor_to_long(double x) { return static_cast<long>(std::floor(x)); }
 };
 
-// The decoder (construction.hpp) applied to a readout row, in the evaluator's own scalar.
-template <class S>
-std::optional<long> decode_readout(const Decoder& d, const std::vector<S>& row) {
-  const auto at = [&](std::size_t i) -> const S& { return row[static_cast<std::size_t>(d.slots[i].col(0))]; };
+// The decoder (construction.hpp) applied to the readout entries at(i) of its slots i, in the scalar S.
+template <class S, class At>
+std::optional<long> decode_entries(const Decoder& d, const At& at) {
   const auto round = [](const S& x) { return ScalarTraits<S>::floor_to_long(x + S(1) / S(2)); };  // floor(x + 1/2)
   switch (d.kind) {
     case Decoder::Kind::threshold_half: {
@@ -123,6 +122,12 @@ std::optional<long> decode_readout(const Decoder& d, const std::vector<S>& row) 
       return at(0) - at(1) + at(2) > S(0) ? 1L : 0L;
   }
   return std::nullopt;
+}
+
+// The decoder applied to a readout row, in the evaluator's own scalar.
+template <class S>
+std::optional<long> decode_readout(const Decoder& d, const std::vector<S>& row) {
+  return decode_entries<S>(d, [&](std::size_t i) -> const S& { return row[static_cast<std::size_t>(d.slots[i].col(0))]; });
 }
 
 template <class S>

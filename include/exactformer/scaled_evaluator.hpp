@@ -1,0 +1,626 @@
+// ScaledEvaluator<V>: the fast path's first tier. Same semantics, the same pruning and the same
+// incremental reuse as Evaluator<S> (evaluator.hpp), but every row is machine numbers over one shared
+// denominator:
+//   V = int64:  row = num[0..d) / den, den > 0, gcd(num[0], ..., num[d-1], den) = 1. Exact; every
+//               multiply and add is overflow-checked and throws Overflow (the caller redoes the
+//               evaluation one tier up). Weights are integer matrices over one denominator each, so a
+//               product is integer work plus one denominator product; attention averaging and softmax2
+//               change only the denominator. The last layer's readout row is accumulated over int128
+//               (two heads' denominators multiply).
+//   V = double: den = 1; the benchmark's floor with the same kernels. Never used for a verdict.
+// max_activation_bits() equals Evaluator<S>'s on the same calls: the same values are noted, each by the
+// bit size of its reduced fraction.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "exactformer/checked_rational.hpp"
+#include "exactformer/evaluator.hpp"
+
+namespace exactformer {
+
+namespace scaled {
+
+using detail::ctz;
+template <class U>
+U gcd(U a, U b) { return detail::binary_gcd<U>(a, b); }
+
+// Integer arithmetic of one width, every operation checked.
+template <class I>
+struct Int {
+  using U = std::conditional_t<sizeof(I) == 16, u128, std::uint64_t>;
+  static I mul(I a, I b) {
+    I r;
+    if (__builtin_mul_overflow(a, b, &r)) throw Overflow{};
+    return r;
+  }
+  static I add(I a, I b) {
+    I r;
+    if (__builtin_add_overflow(a, b, &r)) throw Overflow{};
+    return r;
+  }
+  static I sub(I a, I b) {
+    I r;
+    if (__builtin_sub_overflow(a, b, &r)) throw Overflow{};
+    return r;
+  }
+  static U mag(I a) { return a < 0 ? U{0} - static_cast<U>(a) : static_cast<U>(a); }
+};
+
+// Bit length of an unsigned magnitude: 0 for 0.
+template <class U>
+int bit_length(U m) {
+  if constexpr (sizeof(U) == 16) {
+    const auto hi = static_cast<std::uint64_t>(m >> 64);
+    if (hi) return 128 - __builtin_clzll(hi);
+  }
+  const auto lo = static_cast<std::uint64_t>(m);
+  return lo ? 64 - __builtin_clzll(lo) : 0;
+}
+
+template <class V>
+struct Row {
+  std::vector<V> num;
+  V den = 1;
+  friend bool operator==(const Row&, const Row&) = default;
+};
+
+}  // namespace scaled
+
+template <class V>
+class ScaledEvaluator {
+  static constexpr bool kExact = std::is_integral_v<V>;
+  using A = std::conditional_t<kExact, i128, double>;  // the readout row's accumulator
+  using Row = scaled::Row<V>;
+  using Acc = scaled::Row<A>;
+  using Out = std::conditional_t<kExact, Checked128, double>;  // a readout entry: its own reduced fraction
+
+ public:
+  // Throws Overflow when a weight does not fit.
+  explicit ScaledEvaluator(const Model& model) : model_(model) {
+    for (const Layer& layer : model.layers) {
+      LayerW lw;
+      for (const Head& h : layer.heads)
+        lw.heads.push_back(HeadW{matrix(h.wq), matrix(h.wk), matrix(h.wv), matrix(h.wo), h.mode, h.mask});
+      for (const Affine& a : layer.mlp.layers) lw.mlp.push_back(AffineW{matrix(a.w), bias(a.bias)});
+      lw.reads.assign(static_cast<std::size_t>(model.layout.width()), 0);
+      const auto mark = [&lw](const Matrix& w) {
+        for (int r = 0; r < w.rows; ++r)
+          if (!w.by_row[static_cast<std::size_t>(r)].empty()) lw.reads[static_cast<std::size_t>(r)] = 1;
+      };
+      for (const HeadW& h : lw.heads) {
+        mark(h.wq);
+        mark(h.wk);
+        mark(h.wv);
+      }
+      if (!lw.mlp.empty()) mark(lw.mlp.front().w);
+      layers_.push_back(std::move(lw));
+    }
+  }
+
+  // The readout row after the last layer, entry by entry (its heads' denominators need not share a
+  // multiple that fits: the decoder reads entries, not rows). The caching follows
+  // Evaluator<S>::readout exactly (see there): dirty rows, re-attending everything when a key or value
+  // changed, and the pass-through of changes a layer does not read.
+  const std::vector<Out>& readout(const Input& x0, int readout) {
+    const int d = model_.layout.width();
+    EXACTFORMER_ASSERT(x0.cols == d, "input width differs from the layout");
+    EXACTFORMER_ASSERT(readout >= 0 && readout < x0.rows, "readout row out of range");
+    const std::size_t t = static_cast<std::size_t>(x0.rows);
+    const std::size_t n_layers = layers_.size();
+    if (cache_.size() != n_layers + 1 || in_cache_.size() != t) {
+      cache_.assign(n_layers + 1, LayerCache{});
+      in_cache_.assign(t, {});
+      for (auto& lc : cache_) lc.valid.assign(t, false);
+      dirty_.assign(t, 0);
+      known_.assign(t, 0);
+      delta_.assign(t, Row{});
+      next_dirty_.assign(t, 0);
+      next_known_.assign(t, 0);
+      next_delta_.assign(t, Row{});
+      blind_.assign(t, 0);
+    }
+    std::fill(dirty_.begin(), dirty_.end(), 0);
+    std::fill(known_.begin(), known_.end(), 0);
+    if (cache_[0].x.size() != t) cache_[0].x.resize(t);
+    for (std::size_t j = 0; j < t; ++j) {
+      const Frac64* row = &x0.cells[j * static_cast<std::size_t>(d)];
+      if (cache_[0].valid[j] && std::equal(row, row + d, in_cache_[j].begin())) continue;
+      Row x = from_input(row, d);
+      if (cache_[0].valid[j]) {
+        known_[j] = 1;
+        difference(x, cache_[0].x[j], delta_[j]);
+      }
+      cache_[0].x[j] = std::move(x);
+      in_cache_[j].assign(row, row + d);
+      cache_[0].valid[j] = true;
+      dirty_[j] = 1;
+    }
+    if (n_layers == 0) {
+      set_result(cache_[0].x[static_cast<std::size_t>(readout)]);
+      return result_;
+    }
+    for (std::size_t l = 0; l < n_layers; ++l) {
+      const bool last = l + 1 == n_layers;
+      const LayerW& lw = layers_[l];
+      LayerCache& in = cache_[l];
+      LayerCache& out = cache_[l + 1];
+      const std::size_t n_heads = lw.heads.size();
+      if (in.k.size() != n_heads || in.projected.size() != t) {
+        in.q.assign(n_heads, std::vector<Row>(t));
+        in.k.assign(n_heads, std::vector<Row>(t));
+        in.v.assign(n_heads, std::vector<Row>(t));
+        in.projected.assign(t, false);
+      }
+      for (std::size_t j = 0; j < t; ++j) {
+        blind_[j] = 0;
+        if (!dirty_[j] || !known_[j]) continue;
+        bool reads = false;
+        for (std::size_t c = 0; c < delta_[j].num.size() && !reads; ++c) reads = delta_[j].num[c] != 0 && lw.reads[c] != 0;
+        blind_[j] = !reads;
+      }
+      bool keys_or_values_changed = false;
+      for (std::size_t j = 0; j < t; ++j) {
+        if ((!dirty_[j] || blind_[j]) && in.projected[j]) continue;
+        in.projected[j] = false;  // stays false if a projection throws
+        for (std::size_t h = 0; h < n_heads; ++h) {
+          product(lw.heads[h].wk, in.x[j], tmp_k_);
+          product(lw.heads[h].wv, in.x[j], tmp_v_);
+          if (!(tmp_k_ == in.k[h][j]) || !(tmp_v_ == in.v[h][j])) keys_or_values_changed = true;
+          std::swap(in.k[h][j], tmp_k_);
+          std::swap(in.v[h][j], tmp_v_);
+          product(lw.heads[h].wq, in.x[j], in.q[h][j]);
+        }
+        in.projected[j] = true;
+      }
+      if (last) {
+        const std::size_t r = static_cast<std::size_t>(readout);
+        set_result(in.x[r]);
+        for (std::size_t h = 0; h < n_heads; ++h) {
+          attend(lw.heads[h], in.q[h][r], in.k[h], in.v[h], readout, attended_wide_);
+          product(lw.heads[h].wo, attended_wide_, product_wide_, false);
+          add_to_result(product_wide_);
+        }
+        if (!lw.mlp.empty()) set_result(mlp(lw.mlp, result_row()));
+        return result_;
+      }
+      if (out.x.size() != t) out.x.resize(t);
+      std::fill(next_dirty_.begin(), next_dirty_.end(), 0);
+      std::fill(next_known_.begin(), next_known_.end(), 0);
+      for (std::size_t i = 0; i < t; ++i) {
+        if (!keys_or_values_changed && !dirty_[i] && out.valid[i]) continue;
+        if (!keys_or_values_changed && blind_[i] && out.valid[i]) {  // pass-through
+          out.valid[i] = false;
+          out.x[i] = add(out.x[i], delta_[i]);
+          note(out.x[i]);
+          out.valid[i] = true;
+          next_dirty_[i] = 1;
+          next_known_[i] = 1;
+          std::swap(next_delta_[i], delta_[i]);
+          continue;
+        }
+        const bool was_valid = out.valid[i];
+        out.valid[i] = false;
+        Row a = in.x[i];
+        for (std::size_t h = 0; h < n_heads; ++h) {
+          attend(lw.heads[h], in.q[h][i], in.k[h], in.v[h], static_cast<int>(i), attended_);
+          product(lw.heads[h].wo, attended_, tmp_k_, false);
+          a = add(a, tmp_k_);
+          note(a);
+        }
+        Row y = mlp(lw.mlp, std::move(a));
+        if (!(y == out.x[i])) {
+          if (was_valid) {
+            next_known_[i] = 1;
+            difference(y, out.x[i], next_delta_[i]);
+          }
+          out.x[i] = std::move(y);
+          next_dirty_[i] = 1;
+        }
+        out.valid[i] = true;
+      }
+      std::swap(dirty_, next_dirty_);
+      std::swap(known_, next_known_);
+      std::swap(delta_, next_delta_);
+    }
+    return result_;
+  }
+
+  int max_activation_bits() const { return max_bits_; }
+  void reset() {
+    cache_.clear();
+    in_cache_.clear();
+    max_bits_ = 0;
+  }
+
+ private:
+  struct Matrix {
+    int rows = 0, cols = 0;
+    std::vector<std::vector<std::pair<int, V>>> by_row;  // row r: (column, weight * den) for nonzero weights
+    V den = 1;
+  };
+  struct HeadW {
+    Matrix wq, wk, wv, wo;
+    AttentionMode mode;
+    Mask mask;
+  };
+  struct AffineW {
+    Matrix w;
+    Row bias;
+  };
+  struct LayerW {
+    std::vector<HeadW> heads;
+    std::vector<AffineW> mlp;
+    std::vector<char> reads;  // [column]: read by a W_Q, W_K, W_V or the first MLP matrix
+  };
+  struct LayerCache {
+    std::vector<Row> x;
+    std::vector<bool> valid;
+    std::vector<std::vector<Row>> q, k, v;  // [head][row]
+    std::vector<bool> projected;
+  };
+  using I = scaled::Int<std::conditional_t<kExact, V, std::int64_t>>;
+  using IA = scaled::Int<std::conditional_t<kExact, A, std::int64_t>>;
+
+  // An integer that fits V, or Overflow.
+  static V fit(const Z& z) {
+    if (bit_length(z) > static_cast<int>(sizeof(V)) * 8 - 2) throw Overflow{};
+    return static_cast<V>(z.convert_to<long long>());
+  }
+  static Matrix matrix(const MatQ& m) {
+    Matrix s;
+    s.rows = static_cast<int>(m.rows());
+    s.cols = static_cast<int>(m.cols());
+    s.by_row.resize(static_cast<std::size_t>(s.rows));
+    Z den = 1;
+    if constexpr (kExact) {
+      for (Eigen::Index r = 0; r < m.rows(); ++r)
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+          if (m(r, c) != 0) den = boost::multiprecision::lcm(den, denominator(m(r, c)));
+      s.den = fit(den);
+    }
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+      for (Eigen::Index c = 0; c < m.cols(); ++c) {
+        if (m(r, c) == 0) continue;
+        V w;
+        if constexpr (kExact) w = fit(numerator(m(r, c)) * (den / denominator(m(r, c))));
+        else w = m(r, c).template convert_to<double>();
+        s.by_row[static_cast<std::size_t>(r)].emplace_back(static_cast<int>(c), w);
+      }
+    return s;
+  }
+  static Row bias(const RowQ& b) {
+    Row r;
+    r.num.assign(static_cast<std::size_t>(b.size()), V(0));
+    if constexpr (kExact) {
+      Z den = 1;
+      for (Eigen::Index j = 0; j < b.size(); ++j) den = boost::multiprecision::lcm(den, denominator(b(j)));
+      r.den = fit(den);
+      for (Eigen::Index j = 0; j < b.size(); ++j) r.num[static_cast<std::size_t>(j)] = fit(numerator(b(j)) * (den / denominator(b(j))));
+    } else {
+      for (Eigen::Index j = 0; j < b.size(); ++j) r.num[static_cast<std::size_t>(j)] = b(j).template convert_to<double>();
+    }
+    return r;
+  }
+
+  static Row from_input(const Frac64* cells, int d) {
+    Row r;
+    r.num.resize(static_cast<std::size_t>(d));
+    if constexpr (kExact) {
+      V den = 1;
+      for (int c = 0; c < d; ++c) {
+        const V cd = cells[c].den;
+        if (cd <= 0) throw Overflow{};
+        if (cd != 1 && den % cd != 0) den = I::mul(den / static_cast<V>(scaled::gcd<typename I::U>(I::mag(den), I::mag(cd))), cd);
+      }
+      for (int c = 0; c < d; ++c) r.num[static_cast<std::size_t>(c)] = I::mul(cells[c].num, den / cells[c].den);
+      r.den = den;
+      normalise(r);
+    } else {
+      for (int c = 0; c < d; ++c) r.num[static_cast<std::size_t>(c)] = static_cast<double>(cells[c].num) / static_cast<double>(cells[c].den);
+    }
+    return r;
+  }
+
+  // Divides out the common factor of every numerator and the denominator.
+  template <class W>
+  static void normalise(scaled::Row<W>& r) {
+    if constexpr (std::is_integral_v<W> || std::is_same_v<W, i128>) {
+      using J = scaled::Int<W>;
+      if (r.den == 1) return;
+      typename J::U g = J::mag(r.den);
+      for (const W v : r.num) {
+        if (v == 0) continue;
+        g = scaled::gcd(g, J::mag(v));
+        if (g == 1) return;
+      }
+      const auto gi = static_cast<W>(g);
+      for (W& v : r.num) v /= gi;
+      r.den /= gi;
+    }
+  }
+
+  // out = x W (normalised). Projections are noted; products that are added to a row are not (the sum is).
+  template <class W>
+  void product(const Matrix& w, const scaled::Row<W>& x, scaled::Row<W>& out, bool noted = true) {
+    out.num.assign(static_cast<std::size_t>(w.cols), W(0));
+    for (int r = 0; r < w.rows; ++r) {
+      const W xr = x.num[static_cast<std::size_t>(r)];
+      if (xr == W(0)) continue;
+      for (const auto& [c, wt] : w.by_row[static_cast<std::size_t>(r)]) {
+        W& o = out.num[static_cast<std::size_t>(c)];
+        if constexpr (kExact) o = scaled::Int<W>::add(o, scaled::Int<W>::mul(xr, static_cast<W>(wt)));
+        else o += xr * wt;
+      }
+    }
+    if constexpr (kExact) {
+      out.den = scaled::Int<W>::mul(x.den, static_cast<W>(w.den));
+      if constexpr (std::is_same_v<W, V>) normalise(out);  // wide rows only feed the readout's entries
+    }
+    if (noted) note(out);
+  }
+
+  // a + b (normalised), over any integer width.
+  template <class W>
+  static scaled::Row<W> add(const scaled::Row<W>& a, const scaled::Row<W>& b) {
+    scaled::Row<W> r;
+    r.num.resize(a.num.size());
+    if constexpr (std::is_integral_v<W> || std::is_same_v<W, i128>) {
+      using J = scaled::Int<W>;
+      if (a.den == b.den) {
+        for (std::size_t c = 0; c < a.num.size(); ++c) r.num[c] = J::add(a.num[c], b.num[c]);
+        r.den = a.den;
+      } else {
+        const auto g = static_cast<W>(scaled::gcd(J::mag(a.den), J::mag(b.den)));
+        const W fa = b.den / g, fb = a.den / g;
+        for (std::size_t c = 0; c < a.num.size(); ++c) r.num[c] = J::add(J::mul(a.num[c], fa), J::mul(b.num[c], fb));
+        r.den = J::mul(a.den, fa);
+      }
+      normalise(r);
+    } else {
+      for (std::size_t c = 0; c < a.num.size(); ++c) r.num[c] = a.num[c] + b.num[c];
+    }
+    return r;
+  }
+  template <class W>
+  static void add_into(scaled::Row<W>& acc, const scaled::Row<W>& b) { acc = add(acc, b); }
+
+  // out = a - b.
+  static void difference(const Row& a, const Row& b, Row& out) {
+    Row neg = b;
+    for (V& v : neg.num) {
+      if constexpr (kExact) v = I::sub(V(0), v);
+      else v = -v;
+    }
+    out = add(a, neg);
+  }
+
+  // The readout entries.
+  static Out entry(A n, A d) {
+    if constexpr (kExact) {
+      if (d == 1) return Checked128(n);
+      using J = scaled::Int<A>;
+      const auto g = static_cast<A>(scaled::gcd(J::mag(n), J::mag(d)));
+      return Checked128::reduced(n / g, d / g);
+    } else {
+      return n;
+    }
+  }
+  void set_result(const Row& x) {
+    result_.resize(x.num.size());
+    for (std::size_t c = 0; c < x.num.size(); ++c) result_[c] = entry(x.num[c], x.den);
+  }
+  // result += p, entry by entry; notes every entry (as Evaluator<S> notes its accumulated row).
+  void add_to_result(const Acc& p) {
+    for (std::size_t c = 0; c < p.num.size(); ++c) {
+      if (p.num[c] == A(0)) continue;
+      if (result_[c] == Out(0)) result_[c] = entry(p.num[c], p.den);
+      else result_[c] = result_[c] + entry(p.num[c], p.den);
+    }
+    if constexpr (kExact)
+      for (const Out& v : result_) note_value(v.bit_size());
+  }
+  // The result as a row over one int64 denominator (for a last-layer MLP), or Overflow.
+  Row result_row() const {
+    Row r;
+    r.num.resize(result_.size());
+    if constexpr (kExact) {
+      using J = scaled::Int<i128>;
+      const auto fits = [](i128 v) { return v < (i128{1} << 62) && v > -(i128{1} << 62); };
+      i128 den = 1;
+      for (const Out& v : result_)
+        if (v.den() != 1) den = J::mul(den / static_cast<i128>(scaled::gcd(J::mag(den), J::mag(v.den()))), v.den());
+      if (!fits(den)) throw Overflow{};
+      for (std::size_t c = 0; c < result_.size(); ++c) {
+        const i128 n = J::mul(result_[c].num(), den / result_[c].den());
+        if (!fits(n)) throw Overflow{};
+        r.num[c] = static_cast<V>(n);
+      }
+      r.den = static_cast<V>(den);
+    } else {
+      r.num = result_;
+    }
+    return r;
+  }
+
+  // Bit size of the reduced fraction n / d (d > 0), as bit_size(Q) counts it: max(bits(num), bits(den)).
+  template <class W>
+  static int fraction_bits(W n, W d) {
+    using J = scaled::Int<W>;
+    typename J::U m = J::mag(n), dd = J::mag(d);
+    if (dd != 1 && m != 0) {
+      const auto g = scaled::gcd(m, dd);
+      m /= g;
+      dd /= g;
+    }
+    if (m == 0) dd = 1;
+    return std::max(scaled::bit_length(m), scaled::bit_length(dd));
+  }
+  void note_value(int bits) {
+    if (bits > max_bits_) max_bits_ = bits;
+  }
+  template <class W = V>
+  void note_fraction(W n, W d) {
+    using J = scaled::Int<W>;
+    if (scaled::bit_length(J::mag(n) | J::mag(d)) > max_bits_) note_value(fraction_bits(n, d));
+  }
+  // Notes every entry of a row. Reducing an entry never makes it longer, so a row whose numerators and
+  // denominator all fit the running maximum changes nothing.
+  template <class W>
+  void note(const scaled::Row<W>& r) {
+    if constexpr (kExact) {
+      using J = scaled::Int<W>;
+      typename J::U all = J::mag(r.den);
+      for (const W v : r.num) all |= J::mag(v);
+      if (scaled::bit_length(all) <= max_bits_) return;
+      if (r.num.empty()) return;
+      for (const W v : r.num) note_value(fraction_bits(v, r.den));
+    }
+  }
+
+  // One head's output for row i: hard (average over the argmax set) or softmax2(b), computed over W
+  // (V, or the wider accumulator in the last layer: softmax2 weights span b * (score gap) bits).
+  template <class W>
+  void attend(const HeadW& h, const Row& query, const std::vector<Row>& keys, const std::vector<Row>& values, int i,
+              scaled::Row<W>& out) {
+    const std::size_t visible = h.mask == Mask::causal ? static_cast<std::size_t>(i) + 1 : keys.size();
+    dots_.resize(visible);
+    // score_j = dots_[j] / (query.den * keys[j].den)
+    for (std::size_t j = 0; j < visible; ++j) {
+      V s(0);
+      const Row& k = keys[j];
+      for (std::size_t c = 0; c < query.num.size(); ++c) {
+        const V qc = query.num[c];
+        if (qc == V(0) || k.num[c] == V(0)) continue;
+        if constexpr (kExact) s = I::add(s, I::mul(qc, k.num[c]));
+        else s += qc * k.num[c];
+      }
+      dots_[j] = s;
+      if constexpr (kExact) note_fraction(s, I::mul(query.den, k.den));
+    }
+    // s_a > s_b  <=>  dots_a * den_b > dots_b * den_a (the query's denominator is common)
+    const auto greater = [&](std::size_t a, std::size_t b) {
+      if constexpr (kExact) {
+        if (keys[a].den == keys[b].den) return dots_[a] > dots_[b];
+        return static_cast<i128>(dots_[a]) * keys[b].den > static_cast<i128>(dots_[b]) * keys[a].den;
+      } else {
+        return dots_[a] > dots_[b];
+      }
+    };
+    std::size_t top = 0;
+    for (std::size_t j = 1; j < visible; ++j)
+      if (greater(j, top)) top = j;
+    const std::size_t d_v = values[0].num.size();
+    out.num.assign(d_v, W(0));
+    out.den = 1;
+    // out += w * values[j] (w a W integer), bringing both to one denominator.
+    const auto accumulate = [&out, d_v](const Row& v, W w) {
+      if constexpr (kExact) {
+        using J = scaled::Int<W>;
+        const W vd = v.den;
+        if (out.den != vd) {
+          const auto g = static_cast<W>(scaled::gcd(J::mag(out.den), J::mag(vd)));
+          const W f_out = vd / g;
+          if (f_out != 1) {
+            for (W& o : out.num) o = J::mul(o, f_out);
+            out.den = J::mul(out.den, f_out);
+          }
+          w = J::mul(w, out.den / vd);
+        }
+        for (std::size_t c = 0; c < d_v; ++c)
+          if (v.num[c] != V(0)) out.num[c] = J::add(out.num[c], J::mul(w, static_cast<W>(v.num[c])));
+      } else {
+        for (std::size_t c = 0; c < d_v; ++c) out.num[c] += w * v.num[c];
+      }
+    };
+    if (h.mode.kind == AttentionKind::hard) {
+      long count = 0;
+      for (std::size_t j = 0; j < visible; ++j) {
+        if (greater(top, j)) continue;
+        ++count;
+        accumulate(values[j], W(1));
+      }
+      if constexpr (kExact) {
+        note_value(std::max(1, scaled::bit_length(static_cast<std::uint64_t>(count))));  // 1 / count
+        out.den = scaled::Int<W>::mul(out.den, static_cast<W>(count));
+        if constexpr (std::is_same_v<W, V>) normalise(out);
+      } else {
+        for (W& v : out.num) v /= static_cast<double>(count);
+      }
+    } else if constexpr (kExact) {
+      // b * score_j must be an integer (else the next tier reports it). Weights 2^-e_j with
+      // e_j = b (top - score_j), scaled by 2^E, E = max e_j: integers 2^(E - e_j).
+      using J = scaled::Int<W>;
+      const V b = h.mode.b;
+      exps_.resize(visible);
+      V best = 0;
+      for (std::size_t j = 0; j < visible; ++j) {
+        const V num = I::mul(b, dots_[j]), den = I::mul(query.den, keys[j].den);
+        if (num % den != 0) throw Overflow{};
+        exps_[j] = num / den;
+        if (j == 0 || exps_[j] > best) best = exps_[j];
+      }
+      V e_max = 0;
+      for (std::size_t j = 0; j < visible; ++j) {
+        exps_[j] = I::sub(best, exps_[j]);
+        e_max = std::max(e_max, exps_[j]);
+      }
+      if (e_max > static_cast<V>(sizeof(W)) * 8 - 3) throw Overflow{};
+      W total = 0;
+      for (std::size_t j = 0; j < visible; ++j) {
+        const W w = W{1} << (e_max - exps_[j]);
+        total = J::add(total, w);
+        accumulate(values[j], w);
+      }
+      note_fraction<W>(total, W{1} << e_max);
+      out.den = J::mul(out.den, total);
+      if constexpr (std::is_same_v<W, V>) normalise(out);
+    } else {
+      const double b = static_cast<double>(h.mode.b);
+      double total = 0;
+      for (std::size_t j = 0; j < visible; ++j) {
+        const double w = std::ldexp(1.0, -static_cast<int>(std::lround(b * (dots_[top] - dots_[j]))));
+        total += w;
+        accumulate(values[j], w);
+      }
+      for (double& v : out.num) v /= total;
+    }
+    note(out);
+  }
+
+  Row mlp(const std::vector<AffineW>& stack, Row a) {
+    if (stack.empty()) return a;
+    Row h = a;
+    Row next;
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+      product(stack[i].w, h, tmp_k_, false);
+      next = add(stack[i].bias, tmp_k_);
+      note(next);
+      if (i + 1 < stack.size())
+        for (V& v : next.num)
+          if (v < V(0)) v = V(0);
+      if constexpr (kExact) normalise(next);
+      std::swap(h, next);
+    }
+    a = add(a, h);
+    note(a);
+    return a;
+  }
+
+  const Model& model_;
+  std::vector<LayerW> layers_;
+  std::vector<LayerCache> cache_;
+  std::vector<std::vector<Frac64>> in_cache_;
+  std::vector<char> dirty_, known_, next_dirty_, next_known_, blind_;
+  std::vector<Row> delta_, next_delta_;  // per dirty row with a valid previous value: new - old
+  Row tmp_k_, tmp_v_, attended_;
+  Acc attended_wide_, product_wide_;
+  std::vector<Out> result_;
+  std::vector<V> dots_, exps_;
+  int max_bits_ = 0;
+};
+
+}  // namespace exactformer
