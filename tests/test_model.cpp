@@ -117,7 +117,7 @@ TEST_CASE_TEMPLATE("one evaluator across consecutive queries and graphs (cached 
           const MatQ reference = forward(built.model, x.to_q());
           std::vector<std::conditional_t<approximate, double, Q>> row;
           try {
-            for (const auto& v : eval.readout(x, x.rows - 1)) row.push_back(exact_or_double(v));
+            for (const auto& entry : eval.readout(x, x.rows - 1)) row.push_back(exact_or_double(entry));
           } catch (const Overflow&) {
             REQUIRE(std::is_same_v<E, ScaledEvaluator<std::int64_t>>);
             ++overflows;
