@@ -199,12 +199,18 @@ class TieredEvaluator {
     tier = 2;
     return decode_readout(d, exact_.readout(x, row));
   }
-  // Decodes in S; the decoder's few operations are redone in GMP if they overflow S.
+  // Decodes in S; the decoder's few operations are redone in GMP if they overflow S (a threshold
+  // decision first through the floating-point filter).
   template <class S>
   static std::optional<long> decode(const Decoder& d, const std::vector<S>& row) {
     try {
       return decode_readout(d, row);
     } catch (const Overflow&) {
+      if (d.kind == Decoder::Kind::threshold_half) {
+        std::vector<const S*> xs;
+        for (const Slot& s : d.slots) xs.push_back(&row[static_cast<std::size_t>(s.col(0))]);
+        if (const std::optional<bool> above = filtered_at_least_half(xs)) return *above ? 1L : 0L;
+      }
       return decode_entries<Q>(d, [&](std::size_t i) { return row[static_cast<std::size_t>(d.slots[i].col(0))].to_q(); });
     }
   }

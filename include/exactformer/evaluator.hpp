@@ -124,6 +124,25 @@ std::optional<long> decode_entries(const Decoder& d, const At& at) {
   return std::nullopt;
 }
 
+// [x_1 + ... + x_k >= 1/2] for exact machine fractions, decided in double when the rounding error
+// allows, else nullopt (a floating-point filter, as in CGAL). Each x_i = n_i / d_i is rounded three times
+// (n_i, d_i, the quotient: relative error < 3u + 3u^2 with u = 2^-53) and the sum k - 1 more times, so
+// |sum computed - sum exact| < (k + 3) * 2^-52 * sum |x_i computed|; the decision stands when the gap to
+// 1/2 exceeds that bound (computed with margin).
+template <class Int>
+std::optional<bool> filtered_at_least_half(const std::vector<const CheckedRational<Int>*>& xs) {
+  double sum = 0, magnitude = 0;
+  for (const auto* x : xs) {
+    const double v = static_cast<double>(x->num()) / static_cast<double>(x->den());
+    sum += v;
+    magnitude += std::abs(v);
+  }
+  const double bound = static_cast<double>(xs.size() + 4) * 0x1p-52 * magnitude * 1.0001 + 0x1p-1000;
+  if (sum - 0.5 > bound) return true;
+  if (0.5 - sum > bound) return false;
+  return std::nullopt;
+}
+
 // The decoder applied to a readout row, in the evaluator's own scalar.
 template <class S>
 std::optional<long> decode_readout(const Decoder& d, const std::vector<S>& row) {

@@ -129,12 +129,12 @@ class ScaledEvaluator {
     for (std::size_t j = 0; j < t; ++j) {
       const Frac64* row = &x0.cells[j * static_cast<std::size_t>(d)];
       if (cache_[0].valid[j] && std::equal(row, row + d, in_cache_[j].begin())) continue;
-      Row x = from_input(row, d);
+      from_input(row, d, row_);
       if (cache_[0].valid[j]) {
         known_[j] = 1;
-        difference(x, cache_[0].x[j], delta_[j]);
+        difference(row_, cache_[0].x[j], delta_[j]);
       }
-      cache_[0].x[j] = std::move(x);
+      std::swap(cache_[0].x[j], row_);
       in_cache_[j].assign(row, row + d);
       cache_[0].valid[j] = true;
       dirty_[j] = 1;
@@ -180,11 +180,22 @@ class ScaledEvaluator {
         const std::size_t r = static_cast<std::size_t>(readout);
         set_result(in.x[r]);
         for (std::size_t h = 0; h < n_heads; ++h) {
-          attend(lw.heads[h], in.q[h][r], in.k[h], in.v[h], readout, attended_wide_);
-          product(lw.heads[h].wo, attended_wide_, product_wide_, false);
+          if (lw.heads[h].mode.kind == AttentionKind::hard) {  // an average: int64 suffices
+            attend(lw.heads[h], in.q[h][r], in.k[h], in.v[h], readout, attended_);
+            product(lw.heads[h].wo, attended_, tmp_k_, false);
+            product_wide_.num.assign(tmp_k_.num.begin(), tmp_k_.num.end());
+            product_wide_.den = tmp_k_.den;
+          } else {
+            attend(lw.heads[h], in.q[h][r], in.k[h], in.v[h], readout, attended_wide_);
+            product(lw.heads[h].wo, attended_wide_, product_wide_, false);
+          }
           add_to_result(product_wide_);
         }
-        if (!lw.mlp.empty()) set_result(mlp(lw.mlp, result_row()));
+        if (!lw.mlp.empty()) {
+          Row a = result_row();
+          mlp(lw.mlp, a);
+          set_result(a);
+        }
         return result_;
       }
       if (out.x.size() != t) out.x.resize(t);
@@ -194,7 +205,7 @@ class ScaledEvaluator {
         if (!keys_or_values_changed && !dirty_[i] && out.valid[i]) continue;
         if (!keys_or_values_changed && blind_[i] && out.valid[i]) {  // pass-through
           out.valid[i] = false;
-          out.x[i] = add(out.x[i], delta_[i]);
+          add_into(out.x[i], delta_[i]);
           note(out.x[i]);
           out.valid[i] = true;
           next_dirty_[i] = 1;
@@ -204,20 +215,21 @@ class ScaledEvaluator {
         }
         const bool was_valid = out.valid[i];
         out.valid[i] = false;
-        Row a = in.x[i];
+        Row& y = row_;
+        y = in.x[i];
         for (std::size_t h = 0; h < n_heads; ++h) {
           attend(lw.heads[h], in.q[h][i], in.k[h], in.v[h], static_cast<int>(i), attended_);
           product(lw.heads[h].wo, attended_, tmp_k_, false);
-          a = add(a, tmp_k_);
-          note(a);
+          add_into(y, tmp_k_);
+          note(y);
         }
-        Row y = mlp(lw.mlp, std::move(a));
+        mlp(lw.mlp, y);
         if (!(y == out.x[i])) {
           if (was_valid) {
             next_known_[i] = 1;
             difference(y, out.x[i], next_delta_[i]);
           }
-          out.x[i] = std::move(y);
+          std::swap(out.x[i], y);
           next_dirty_[i] = 1;
         }
         out.valid[i] = true;
@@ -306,9 +318,9 @@ class ScaledEvaluator {
     return r;
   }
 
-  static Row from_input(const Frac64* cells, int d) {
-    Row r;
+  static void from_input(const Frac64* cells, int d, Row& r) {
     r.num.resize(static_cast<std::size_t>(d));
+    r.den = 1;
     if constexpr (kExact) {
       V den = 1;
       for (int c = 0; c < d; ++c) {
@@ -322,7 +334,6 @@ class ScaledEvaluator {
     } else {
       for (int c = 0; c < d; ++c) r.num[static_cast<std::size_t>(c)] = static_cast<double>(cells[c].num) / static_cast<double>(cells[c].den);
     }
-    return r;
   }
 
   // Divides out the common factor of every numerator and the denominator.
@@ -363,39 +374,29 @@ class ScaledEvaluator {
     if (noted) note(out);
   }
 
-  // a + b (normalised), over any integer width.
-  template <class W>
-  static scaled::Row<W> add(const scaled::Row<W>& a, const scaled::Row<W>& b) {
-    scaled::Row<W> r;
-    r.num.resize(a.num.size());
-    if constexpr (std::is_integral_v<W> || std::is_same_v<W, i128>) {
-      using J = scaled::Int<W>;
-      if (a.den == b.den) {
-        for (std::size_t c = 0; c < a.num.size(); ++c) r.num[c] = J::add(a.num[c], b.num[c]);
-        r.den = a.den;
+  // acc += sign * b (normalised), in place.
+  static void add_into(Row& acc, const Row& b, int sign = 1) {
+    if constexpr (kExact) {
+      const auto term = [sign](V x) { return sign > 0 ? x : I::sub(V(0), x); };
+      if (acc.den == b.den) {
+        for (std::size_t c = 0; c < acc.num.size(); ++c)
+          if (b.num[c] != V(0)) acc.num[c] = I::add(acc.num[c], term(b.num[c]));
       } else {
-        const auto g = static_cast<W>(scaled::gcd(J::mag(a.den), J::mag(b.den)));
-        const W fa = b.den / g, fb = a.den / g;
-        for (std::size_t c = 0; c < a.num.size(); ++c) r.num[c] = J::add(J::mul(a.num[c], fa), J::mul(b.num[c], fb));
-        r.den = J::mul(a.den, fa);
+        const auto g = static_cast<V>(scaled::gcd(I::mag(acc.den), I::mag(b.den)));
+        const V fa = b.den / g, fb = acc.den / g;
+        for (std::size_t c = 0; c < acc.num.size(); ++c) acc.num[c] = I::add(I::mul(acc.num[c], fa), I::mul(term(b.num[c]), fb));
+        acc.den = I::mul(acc.den, fa);
       }
-      normalise(r);
+      normalise(acc);
     } else {
-      for (std::size_t c = 0; c < a.num.size(); ++c) r.num[c] = a.num[c] + b.num[c];
+      for (std::size_t c = 0; c < acc.num.size(); ++c) acc.num[c] += sign * b.num[c];
     }
-    return r;
   }
-  template <class W>
-  static void add_into(scaled::Row<W>& acc, const scaled::Row<W>& b) { acc = add(acc, b); }
 
   // out = a - b.
   static void difference(const Row& a, const Row& b, Row& out) {
-    Row neg = b;
-    for (V& v : neg.num) {
-      if constexpr (kExact) v = I::sub(V(0), v);
-      else v = -v;
-    }
-    out = add(a, neg);
+    out = a;
+    add_into(out, b, -1);
   }
 
   // The readout entries.
@@ -570,10 +571,26 @@ class ScaledEvaluator {
       }
       if (e_max > static_cast<V>(sizeof(W)) * 8 - 3) throw Overflow{};
       W total = 0;
-      for (std::size_t j = 0; j < visible; ++j) {
-        const W w = W{1} << (e_max - exps_[j]);
-        total = J::add(total, w);
-        accumulate(values[j], w);
+      bool one_den = true;
+      for (std::size_t j = 1; j < visible && one_den; ++j) one_den = values[j].den == values[0].den;
+      if (one_den) {  // out = sum_j v_j 2^(E - e_j) / (den * total): shifts, each checked by bit length
+        for (std::size_t j = 0; j < visible; ++j) {
+          const int shift = static_cast<int>(e_max - exps_[j]);
+          total = J::add(total, W{1} << shift);
+          for (std::size_t c = 0; c < d_v; ++c) {
+            const V v = values[j].num[c];
+            if (v == V(0)) continue;
+            if (scaled::bit_length(I::mag(v)) + shift > static_cast<int>(sizeof(W)) * 8 - 2) throw Overflow{};
+            out.num[c] = J::add(out.num[c], static_cast<W>(static_cast<W>(v) * (W{1} << shift)));
+          }
+        }
+        out.den = values[0].den;
+      } else {
+        for (std::size_t j = 0; j < visible; ++j) {
+          const W w = W{1} << (e_max - exps_[j]);
+          total = J::add(total, w);
+          accumulate(values[j], w);
+        }
       }
       note_fraction<W>(total, W{1} << e_max);
       out.den = J::mul(out.den, total);
@@ -591,23 +608,24 @@ class ScaledEvaluator {
     note(out);
   }
 
-  Row mlp(const std::vector<AffineW>& stack, Row a) {
-    if (stack.empty()) return a;
-    Row h = a;
-    Row next;
+  // a += MLP(a), in place.
+  void mlp(const std::vector<AffineW>& stack, Row& a) {
+    if (stack.empty()) return;
+    hidden_ = a;
     for (std::size_t i = 0; i < stack.size(); ++i) {
-      product(stack[i].w, h, tmp_k_, false);
-      next = add(stack[i].bias, tmp_k_);
-      note(next);
-      if (i + 1 < stack.size())
-        for (V& v : next.num)
+      product(stack[i].w, hidden_, tmp_k_, false);
+      next_ = stack[i].bias;
+      add_into(next_, tmp_k_);
+      note(next_);
+      if (i + 1 < stack.size()) {
+        for (V& v : next_.num)
           if (v < V(0)) v = V(0);
-      if constexpr (kExact) normalise(next);
-      std::swap(h, next);
+        normalise(next_);
+      }
+      std::swap(hidden_, next_);
     }
-    a = add(a, h);
+    add_into(a, hidden_);
     note(a);
-    return a;
   }
 
   const Model& model_;
@@ -616,7 +634,7 @@ class ScaledEvaluator {
   std::vector<std::vector<Frac64>> in_cache_;
   std::vector<char> dirty_, known_, next_dirty_, next_known_, blind_;
   std::vector<Row> delta_, next_delta_;  // per dirty row with a valid previous value: new - old
-  Row tmp_k_, tmp_v_, attended_;
+  Row tmp_k_, tmp_v_, attended_, hidden_, next_, row_;
   Acc attended_wide_, product_wide_;
   std::vector<Out> result_;
   std::vector<V> dots_, exps_;
