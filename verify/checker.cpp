@@ -243,7 +243,10 @@ class Worker {
 
   GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
     GraphOutcome out;
-    const std::vector<Query> queries = all_queries(task_, g.n());
+    const auto n = static_cast<std::size_t>(g.n());
+    if (queries_by_n_.size() <= n) queries_by_n_.resize(n + 1);
+    if (queries_by_n_[n].empty()) queries_by_n_[n] = all_queries(task_, g.n());
+    const std::vector<Query>& queries = queries_by_n_[n];
     std::vector<long> expected;
     expected.reserve(queries.size());
     for (const Query& q : queries) expected.push_back(task_.solve(g, q));
@@ -299,6 +302,7 @@ class Worker {
   const RunOptions& opt_;
   TieredEvaluator eval_;
   Evaluator<Q> reference_;  // the crosscheck's GMP pass
+  std::vector<std::vector<Query>> queries_by_n_;  // [n]: every query on n vertices
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -21,6 +22,8 @@
 #include "exactformer/evaluator.hpp"
 
 namespace exactformer {
+
+static_assert(sizeof(Frac64) == 2 * sizeof(std::int64_t), "input rows are compared bytewise");
 
 namespace scaled {
 
@@ -128,7 +131,7 @@ class ScaledEvaluator {
     if (cache_[0].x.size() != t) cache_[0].x.resize(t);
     for (std::size_t j = 0; j < t; ++j) {
       const Frac64* row = &x0.cells[j * static_cast<std::size_t>(d)];
-      if (cache_[0].valid[j] && std::equal(row, row + d, in_cache_[j].begin())) continue;
+      if (cache_[0].valid[j] && std::memcmp(row, in_cache_[j].data(), sizeof(Frac64) * static_cast<std::size_t>(d)) == 0) continue;
       from_input(row, d, row_);
       if (cache_[0].valid[j]) {
         known_[j] = 1;
@@ -152,6 +155,7 @@ class ScaledEvaluator {
       if (in.k.size() != n_heads || in.projected.size() != t) {
         in.q.assign(n_heads, std::vector<Row>(t));
         in.k.assign(n_heads, std::vector<Row>(t));
+        in.k_l1.assign(n_heads, std::vector<std::uint64_t>(t));
         in.v.assign(n_heads, std::vector<Row>(t));
         in.projected.assign(t, false);
       }
@@ -171,6 +175,7 @@ class ScaledEvaluator {
           product(lw.heads[h].wv, in.x[j], tmp_v_);
           if (!(tmp_k_ == in.k[h][j]) || !(tmp_v_ == in.v[h][j])) keys_or_values_changed = true;
           std::swap(in.k[h][j], tmp_k_);
+          in.k_l1[h][j] = l1_norm(in.k[h][j]);
           std::swap(in.v[h][j], tmp_v_);
           product(lw.heads[h].wq, in.x[j], in.q[h][j]);
         }
@@ -181,12 +186,12 @@ class ScaledEvaluator {
         set_result(in.x[r]);
         for (std::size_t h = 0; h < n_heads; ++h) {
           if (lw.heads[h].mode.kind == AttentionKind::hard) {  // an average: int64 suffices
-            attend(lw.heads[h], in.q[h][r], in.k[h], in.v[h], readout, attended_);
+            attend(lw.heads[h], in.q[h][r], in.k[h], in.k_l1[h], in.v[h], readout, attended_);
             product(lw.heads[h].wo, attended_, tmp_k_, false);
             product_wide_.num.assign(tmp_k_.num.begin(), tmp_k_.num.end());
             product_wide_.den = tmp_k_.den;
           } else {
-            attend(lw.heads[h], in.q[h][r], in.k[h], in.v[h], readout, attended_wide_);
+            attend(lw.heads[h], in.q[h][r], in.k[h], in.k_l1[h], in.v[h], readout, attended_wide_);
             product(lw.heads[h].wo, attended_wide_, product_wide_, false);
           }
           add_to_result(product_wide_);
@@ -218,7 +223,7 @@ class ScaledEvaluator {
         Row& y = row_;
         y = in.x[i];
         for (std::size_t h = 0; h < n_heads; ++h) {
-          attend(lw.heads[h], in.q[h][i], in.k[h], in.v[h], static_cast<int>(i), attended_);
+          attend(lw.heads[h], in.q[h][i], in.k[h], in.k_l1[h], in.v[h], static_cast<int>(i), attended_);
           product(lw.heads[h].wo, attended_, tmp_k_, false);
           add_into(y, tmp_k_);
           note(y);
@@ -242,9 +247,12 @@ class ScaledEvaluator {
   }
 
   int max_activation_bits() const { return max_bits_; }
+  // Forgets every cached value (keeping the memory) and the activation-bit maximum.
   void reset() {
-    cache_.clear();
-    in_cache_.clear();
+    for (LayerCache& lc : cache_) {
+      std::fill(lc.valid.begin(), lc.valid.end(), false);
+      std::fill(lc.projected.begin(), lc.projected.end(), false);
+    }
     max_bits_ = 0;
   }
 
@@ -272,6 +280,7 @@ class ScaledEvaluator {
     std::vector<Row> x;
     std::vector<bool> valid;
     std::vector<std::vector<Row>> q, k, v;  // [head][row]
+    std::vector<std::vector<std::uint64_t>> k_l1;  // [head][row]: sum of |key numerators|, saturated at 2^63
     std::vector<bool> projected;
   };
   using I = scaled::Int<std::conditional_t<kExact, V, std::int64_t>>;
@@ -399,6 +408,14 @@ class ScaledEvaluator {
     add_into(out, b, -1);
   }
 
+  static std::uint64_t l1_norm(const Row& r) {
+    std::uint64_t sum = 0;
+    if constexpr (kExact)
+      for (const V v : r.num)
+        if (__builtin_add_overflow(sum, I::mag(v), &sum) || sum > (std::uint64_t{1} << 63)) return std::uint64_t{1} << 63;
+    return sum;
+  }
+
   // The readout entries.
   static Out entry(A n, A d) {
     if constexpr (kExact) {
@@ -485,19 +502,22 @@ class ScaledEvaluator {
   // One head's output for row i: hard (average over the argmax set) or softmax2(b), computed over W
   // (V, or the wider accumulator in the last layer: softmax2 weights span b * (score gap) bits).
   template <class W>
-  void attend(const HeadW& h, const Row& query, const std::vector<Row>& keys, const std::vector<Row>& values, int i,
-              scaled::Row<W>& out) {
+  void attend(const HeadW& h, const Row& query, const std::vector<Row>& keys, const std::vector<std::uint64_t>& key_l1,
+              const std::vector<Row>& values, int i, scaled::Row<W>& out) {
     const std::size_t visible = h.mask == Mask::causal ? static_cast<std::size_t>(i) + 1 : keys.size();
     dots_.resize(visible);
+    const std::size_t d_k = query.num.size();
+    std::uint64_t q_max = 0;  // max |query entry|: with a key's L1 norm, it bounds every partial sum
+    if constexpr (kExact)
+      for (const V qc : query.num) q_max = std::max<std::uint64_t>(q_max, I::mag(qc));
     // score_j = dots_[j] / (query.den * keys[j].den)
     for (std::size_t j = 0; j < visible; ++j) {
       V s(0);
       const Row& k = keys[j];
-      for (std::size_t c = 0; c < query.num.size(); ++c) {
-        const V qc = query.num[c];
-        if (qc == V(0) || k.num[c] == V(0)) continue;
-        if constexpr (kExact) s = I::add(s, I::mul(qc, k.num[c]));
-        else s += qc * k.num[c];
+      if (!kExact || q_max == 0 || key_l1[j] < (std::uint64_t{1} << 62) / q_max) {  // cannot overflow
+        for (std::size_t c = 0; c < d_k; ++c) s += query.num[c] * k.num[c];
+      } else {
+        for (std::size_t c = 0; c < d_k; ++c) s = I::add(s, I::mul(query.num[c], k.num[c]));
       }
       dots_[j] = s;
       if constexpr (kExact) note_fraction(s, I::mul(query.den, k.den));
