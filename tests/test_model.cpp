@@ -13,7 +13,9 @@ namespace {
 Q exact(const Q& x) { return x; }
 template <class Int>
 Q exact(const CheckedRational<Int>& x) { return x.to_q(); }
+Q exact(const scaled::Entry& x) { return x.to_q(); }
 double exact_or_double(double x) { return x; }
+Q exact_or_double(const scaled::Entry& x) { return x.to_q(); }
 Q exact_or_double(const Q& x) { return x; }
 template <class Int>
 Q exact_or_double(const CheckedRational<Int>& x) { return x.to_q(); }

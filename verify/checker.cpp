@@ -199,19 +199,22 @@ class TieredEvaluator {
     tier = 2;
     return decode_readout(d, exact_.readout(x, row));
   }
-  // Decodes in S; the decoder's few operations are redone in GMP if they overflow S (a threshold
-  // decision first through the floating-point filter).
-  template <class S>
-  static std::optional<long> decode(const Decoder& d, const std::vector<S>& row) {
+  // Decodes exact machine fractions: a threshold through the floating-point filter first, then in
+  // Checked128, and in GMP if that overflows.
+  static Checked128 as_checked(const Checked128& x) { return x; }
+  static Checked128 as_checked(const scaled::Entry& x) { return x.exact(); }
+  template <class E>
+  static std::optional<long> decode(const Decoder& d, const std::vector<E>& row) {
+    const auto at = [&](std::size_t i) -> const E& { return row[static_cast<std::size_t>(d.slots[i].col(0))]; };
+    if (d.kind == Decoder::Kind::threshold_half) {
+      std::vector<const E*> xs;
+      for (std::size_t i = 0; i < d.slots.size(); ++i) xs.push_back(&at(i));
+      if (const std::optional<bool> above = filtered_at_least_half(xs)) return *above ? 1L : 0L;
+    }
     try {
-      return decode_readout(d, row);
+      return decode_entries<Checked128>(d, [&](std::size_t i) { return as_checked(at(i)); });
     } catch (const Overflow&) {
-      if (d.kind == Decoder::Kind::threshold_half) {
-        std::vector<const S*> xs;
-        for (const Slot& s : d.slots) xs.push_back(&row[static_cast<std::size_t>(s.col(0))]);
-        if (const std::optional<bool> above = filtered_at_least_half(xs)) return *above ? 1L : 0L;
-      }
-      return decode_entries<Q>(d, [&](std::size_t i) { return row[static_cast<std::size_t>(d.slots[i].col(0))].to_q(); });
+      return decode_entries<Q>(d, [&](std::size_t i) { return at(i).to_q(); });
     }
   }
   // The readout row through the tier `run` used last, as exact rationals.

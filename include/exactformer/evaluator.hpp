@@ -129,8 +129,8 @@ std::optional<long> decode_entries(const Decoder& d, const At& at) {
 // (n_i, d_i, the quotient: relative error < 3u + 3u^2 with u = 2^-53) and the sum k - 1 more times, so
 // |sum computed - sum exact| < (k + 3) * 2^-52 * sum |x_i computed|; the decision stands when the gap to
 // 1/2 exceeds that bound (computed with margin).
-template <class Int>
-std::optional<bool> filtered_at_least_half(const std::vector<const CheckedRational<Int>*>& xs) {
+template <class Fraction>  // num() and den(): machine integers
+std::optional<bool> filtered_at_least_half(const std::vector<const Fraction*>& xs) {
   double sum = 0, magnitude = 0;
   for (const auto* x : xs) {
     const double v = static_cast<double>(x->num()) / static_cast<double>(x->den());

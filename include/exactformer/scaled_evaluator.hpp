@@ -64,6 +64,15 @@ int bit_length(U m) {
   return lo ? 64 - __builtin_clzll(lo) : 0;
 }
 
+// A readout entry n / d, d > 0, reduced only when needed.
+struct Entry {
+  i128 n = 0, d = 1;
+  i128 num() const { return n; }
+  i128 den() const { return d; }
+  Checked128 exact() const { return Checked128::fraction(n, d); }  // Overflow only for the most negative n
+  Q to_q() const { return exact().to_q(); }
+};
+
 template <class V>
 struct Row {
   std::vector<V> num;
@@ -79,7 +88,7 @@ class ScaledEvaluator {
   using A = std::conditional_t<kExact, i128, double>;  // the readout row's accumulator
   using Row = scaled::Row<V>;
   using Acc = scaled::Row<A>;
-  using Out = std::conditional_t<kExact, Checked128, double>;  // a readout entry: its own reduced fraction
+  using Out = std::conditional_t<kExact, scaled::Entry, double>;  // a readout entry: its own fraction
 
  public:
   // Throws Overflow when a weight does not fit.
@@ -194,7 +203,7 @@ class ScaledEvaluator {
             attend(lw.heads[h], in.q[h][r], in.k[h], in.k_l1[h], in.v[h], readout, attended_wide_);
             product(lw.heads[h].wo, attended_wide_, product_wide_, false);
           }
-          add_to_result(product_wide_);
+          add_to_result(product_wide_, h == 0);
         }
         if (!lw.mlp.empty()) {
           Row a = result_row();
@@ -417,29 +426,36 @@ class ScaledEvaluator {
   }
 
   // The readout entries.
-  static Out entry(A n, A d) {
-    if constexpr (kExact) {
-      if (d == 1) return Checked128(n);
-      using J = scaled::Int<A>;
-      const auto g = static_cast<A>(scaled::gcd(J::mag(n), J::mag(d)));
-      return Checked128::reduced(n / g, d / g);
-    } else {
-      return n;
-    }
-  }
   void set_result(const Row& x) {
     result_.resize(x.num.size());
-    for (std::size_t c = 0; c < x.num.size(); ++c) result_[c] = entry(x.num[c], x.den);
-  }
-  // result += p, entry by entry; notes every entry (as Evaluator<S> notes its accumulated row).
-  void add_to_result(const Acc& p) {
-    for (std::size_t c = 0; c < p.num.size(); ++c) {
-      if (p.num[c] == A(0)) continue;
-      if (result_[c] == Out(0)) result_[c] = entry(p.num[c], p.den);
-      else result_[c] = result_[c] + entry(p.num[c], p.den);
+    for (std::size_t c = 0; c < x.num.size(); ++c) {
+      if constexpr (kExact) result_[c] = scaled::Entry{x.num[c], x.den};
+      else result_[c] = x.num[c];
     }
-    if constexpr (kExact)
-      for (const Out& v : result_) note_value(v.bit_size());
+  }
+  // result += p, entry by entry. Evaluator<S> notes every entry after each head: the first head's call
+  // notes them all, later calls the entries they change.
+  void add_to_result(const Acc& p, bool first) {
+    for (std::size_t c = 0; c < p.num.size(); ++c) {
+      if constexpr (kExact) {
+        scaled::Entry& e = result_[c];
+        if (p.num[c] != A(0)) {
+          if (e.n == 0) {
+            e = scaled::Entry{p.num[c], p.den};
+          } else if (e.d == p.den) {
+            e.n = scaled::Int<A>::add(e.n, p.num[c]);
+          } else {
+            const Checked128 sum = e.exact() + Checked128::fraction(p.num[c], p.den);
+            e = scaled::Entry{sum.num(), sum.den()};
+          }
+        } else if (!first) {
+          continue;
+        }
+        note_fraction<A>(e.n, e.d);
+      } else {
+        result_[c] += p.num[c];
+      }
+    }
   }
   // The result as a row over one int64 denominator (for a last-layer MLP), or Overflow.
   Row result_row() const {
@@ -448,12 +464,14 @@ class ScaledEvaluator {
     if constexpr (kExact) {
       using J = scaled::Int<i128>;
       const auto fits = [](i128 v) { return v < (i128{1} << 62) && v > -(i128{1} << 62); };
+      std::vector<Checked128> exact;
+      for (const Out& e : result_) exact.push_back(e.exact());
       i128 den = 1;
-      for (const Out& v : result_)
+      for (const Checked128& v : exact)
         if (v.den() != 1) den = J::mul(den / static_cast<i128>(scaled::gcd(J::mag(den), J::mag(v.den()))), v.den());
       if (!fits(den)) throw Overflow{};
-      for (std::size_t c = 0; c < result_.size(); ++c) {
-        const i128 n = J::mul(result_[c].num(), den / result_[c].den());
+      for (std::size_t c = 0; c < exact.size(); ++c) {
+        const i128 n = J::mul(exact[c].num(), den / exact[c].den());
         if (!fits(n)) throw Overflow{};
         r.num[c] = static_cast<V>(n);
       }
