@@ -123,21 +123,31 @@ class ScaledEvaluator {
     EXACTFORMER_ASSERT(readout >= 0 && readout < x0.rows, "readout row out of range");
     const std::size_t t = static_cast<std::size_t>(x0.rows);
     const std::size_t n_layers = layers_.size();
-    if (cache_.size() != n_layers + 1 || in_cache_.size() != t) {
+    // Buffers only grow: a token count that differs from the previous call's invalidates every row.
+    if (cache_.size() != n_layers + 1) {
       cache_.assign(n_layers + 1, LayerCache{});
-      in_cache_.assign(t, {});
-      for (auto& lc : cache_) lc.valid.assign(t, false);
-      dirty_.assign(t, 0);
-      known_.assign(t, 0);
-      delta_.assign(t, Row{});
-      next_dirty_.assign(t, 0);
-      next_known_.assign(t, 0);
-      next_delta_.assign(t, Row{});
-      blind_.assign(t, 0);
+      t_ = 0;
+    }
+    if (t != t_) {
+      reset_rows();
+      t_ = t;
+    }
+    if (in_cache_.size() < t) {
+      in_cache_.resize(t);
+      dirty_.resize(t);
+      known_.resize(t);
+      delta_.resize(t);
+      next_dirty_.resize(t);
+      next_known_.resize(t);
+      next_delta_.resize(t);
+      blind_.resize(t);
+      for (auto& lc : cache_) {
+        lc.x.resize(t);
+        lc.valid.resize(t, false);
+      }
     }
     std::fill(dirty_.begin(), dirty_.end(), 0);
     std::fill(known_.begin(), known_.end(), 0);
-    if (cache_[0].x.size() != t) cache_[0].x.resize(t);
     for (std::size_t j = 0; j < t; ++j) {
       const Frac64* row = &x0.cells[j * static_cast<std::size_t>(d)];
       if (cache_[0].valid[j] && std::memcmp(row, in_cache_[j].data(), sizeof(Frac64) * static_cast<std::size_t>(d)) == 0) continue;
@@ -161,7 +171,7 @@ class ScaledEvaluator {
       LayerCache& in = cache_[l];
       LayerCache& out = cache_[l + 1];
       const std::size_t n_heads = lw.heads.size();
-      if (in.k.size() != n_heads || in.projected.size() != t) {
+      if (in.k.size() != n_heads || in.projected.size() < t) {
         in.q.assign(n_heads, std::vector<Row>(t));
         in.k.assign(n_heads, std::vector<Row>(t));
         in.k_l1.assign(n_heads, std::vector<std::uint64_t>(t));
@@ -212,7 +222,6 @@ class ScaledEvaluator {
         }
         return result_;
       }
-      if (out.x.size() != t) out.x.resize(t);
       std::fill(next_dirty_.begin(), next_dirty_.end(), 0);
       std::fill(next_known_.begin(), next_known_.end(), 0);
       for (std::size_t i = 0; i < t; ++i) {
@@ -258,10 +267,7 @@ class ScaledEvaluator {
   int max_activation_bits() const { return max_bits_; }
   // Forgets every cached value (keeping the memory) and the activation-bit maximum.
   void reset() {
-    for (LayerCache& lc : cache_) {
-      std::fill(lc.valid.begin(), lc.valid.end(), false);
-      std::fill(lc.projected.begin(), lc.projected.end(), false);
-    }
+    reset_rows();
     max_bits_ = 0;
   }
 
@@ -417,6 +423,13 @@ class ScaledEvaluator {
     add_into(out, b, -1);
   }
 
+  void reset_rows() {
+    for (LayerCache& lc : cache_) {
+      std::fill(lc.valid.begin(), lc.valid.end(), false);
+      std::fill(lc.projected.begin(), lc.projected.end(), false);
+    }
+  }
+
   static std::uint64_t l1_norm(const Row& r) {
     std::uint64_t sum = 0;
     if constexpr (kExact)
@@ -522,7 +535,7 @@ class ScaledEvaluator {
   template <class W>
   void attend(const HeadW& h, const Row& query, const std::vector<Row>& keys, const std::vector<std::uint64_t>& key_l1,
               const std::vector<Row>& values, int i, scaled::Row<W>& out) {
-    const std::size_t visible = h.mask == Mask::causal ? static_cast<std::size_t>(i) + 1 : keys.size();
+    const std::size_t visible = h.mask == Mask::causal ? static_cast<std::size_t>(i) + 1 : t_;
     dots_.resize(visible);
     const std::size_t d_k = query.num.size();
     std::uint64_t q_max = 0;  // max |query entry|: with a key's L1 norm, it bounds every partial sum
@@ -670,6 +683,7 @@ class ScaledEvaluator {
   std::vector<LayerW> layers_;
   std::vector<LayerCache> cache_;
   std::vector<std::vector<Frac64>> in_cache_;
+  std::size_t t_ = 0;  // the token count of the cached rows
   std::vector<char> dirty_, known_, next_dirty_, next_known_, blind_;
   std::vector<Row> delta_, next_delta_;  // per dirty row with a valid previous value: new - old
   Row tmp_k_, tmp_v_, attended_, hidden_, next_, row_;
