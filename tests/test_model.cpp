@@ -2,6 +2,8 @@
 // (int64, int128, GMP) against it, including forced overflow.
 #include <doctest/doctest.h>
 
+#include <random>
+
 #include "checker.hpp"
 #include "enumerate.hpp"
 #include "exactformer/evaluator.hpp"
@@ -226,4 +228,41 @@ TEST_CASE("bench: the three paths run the same stream; fast exact and GMP agree 
     CHECK(r.pairs == pairs);
     CHECK(r.seconds_gmp > 0);
   }
+}
+
+TEST_CASE("the threshold filter decides in double only what the rounding bound proves") {
+  using C = Checked128;
+  const auto decide = [](const std::vector<C>& xs) {
+    return filtered_at_least_half(xs.size(), [&](std::size_t i) -> const C& { return xs[i]; });
+  };
+  CHECK(decide({C::fraction(3, 4)}) == std::optional<bool>(true));
+  CHECK(decide({C::fraction(1, 3)}) == std::optional<bool>(false));
+  CHECK(decide({C::fraction(1, 4), C::fraction(1, 5)}) == std::optional<bool>(false));
+  CHECK(decide({C::fraction(1, 2)}) == std::nullopt);  // on the threshold: left to exact arithmetic
+  CHECK(decide({C::fraction(1, 4), C::fraction(1, 4)}) == std::nullopt);
+  const i128 big = i128{1} << 100;
+  CHECK(decide({C::fraction(big / 2 + 1, big)}) == std::nullopt);  // 1/2 + 2^-100
+  CHECK(decide({C::fraction(big / 2 - 1, big)}) == std::nullopt);
+  CHECK(decide({C::fraction(big / 4 + 1, big), C::fraction(big / 4, big)}) == std::nullopt);
+
+  // Random sums near 1/2 with denominators up to 2^90: every decision agrees with GMP.
+  std::mt19937_64 rng(2024);
+  long decided = 0;
+  for (int trial = 0; trial < 100000; ++trial) {
+    const std::size_t k = 1 + rng() % 3;
+    std::vector<C> xs;
+    Q exact_sum(0);
+    for (std::size_t i = 0; i < k; ++i) {
+      const i128 den = (static_cast<i128>(rng() >> 2) << (rng() % 27)) + 1;
+      const i128 half_share = den / static_cast<i128>(2 * k);
+      const i128 num = half_share + static_cast<i128>(rng() % 2001) - 1000;
+      xs.push_back(C::fraction(num, den));
+      exact_sum += xs.back().to_q();
+    }
+    const std::optional<bool> d = decide(xs);
+    if (!d) continue;
+    ++decided;
+    REQUIRE(*d == (exact_sum >= q(1, 2)));
+  }
+  CHECK(decided > 1000);
 }

@@ -210,13 +210,15 @@ class TieredEvaluator {
   static Checked128 as_checked(const Checked128& x) { return x; }
   static Checked128 as_checked(const scaled::Entry& x) { return x.exact(); }
   template <class E>
-  static std::optional<long> decode(const Decoder& d, const std::vector<E>& row) {
-    const auto at = [&](std::size_t i) -> const E& { return row[static_cast<std::size_t>(d.slots[i].col(0))]; };
-    if (d.kind == Decoder::Kind::threshold_half) {
-      std::vector<const E*> xs;
-      for (std::size_t i = 0; i < d.slots.size(); ++i) xs.push_back(&at(i));
-      if (const std::optional<bool> above = filtered_at_least_half(xs)) return *above ? 1L : 0L;
+  std::optional<long> decode(const Decoder& d, const std::vector<E>& row) {
+    if (decoder_ != &d) {
+      decoder_ = &d;
+      decoder_cols_.clear();
+      for (const Slot& s : d.slots) decoder_cols_.push_back(static_cast<std::size_t>(s.col(0)));
     }
+    const auto at = [&](std::size_t i) -> const E& { return row[decoder_cols_[i]]; };
+    if (d.kind == Decoder::Kind::threshold_half)
+      if (const std::optional<bool> above = filtered_at_least_half(d.slots.size(), at)) return *above ? 1L : 0L;
     try {
       return decode_entries<Checked128>(d, [&](std::size_t i) { return as_checked(at(i)); });
     } catch (const Overflow&) {
@@ -242,6 +244,8 @@ class TieredEvaluator {
   std::optional<Evaluator<Checked128>> t128_;
   Evaluator<Q> exact_;
   int bits_ = 0;
+  const Decoder* decoder_ = nullptr;
+  std::vector<std::size_t> decoder_cols_;  // the residual column of each of decoder_'s slots
 };
 
 // Per-thread state.
@@ -267,7 +271,7 @@ class Worker {
 
     eval_.reset();  // per-graph statistics must not depend on which thread ran what
     const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
-    const std::size_t crosscheck_stride = std::max<std::size_t>(1, queries.size() / 8);  // about 8 queries per such graph
+    const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
     for (const auto& order : orders) {
       std::vector<Token> tokens = tokenize(g, order, queries.front());
       Input x = embed_all(built_, tokens);

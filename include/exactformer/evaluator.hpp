@@ -129,15 +129,15 @@ std::optional<long> decode_entries(const Decoder& d, const At& at) {
 // (n_i, d_i, the quotient: relative error < 3u + 3u^2 with u = 2^-53) and the sum k - 1 more times, so
 // |sum computed - sum exact| < (k + 3) * 2^-52 * sum |x_i computed|; the decision stands when the gap to
 // 1/2 exceeds that bound (computed with margin).
-template <class Fraction>  // num() and den(): machine integers
-std::optional<bool> filtered_at_least_half(const std::vector<const Fraction*>& xs) {
+template <class At>  // at(i): a fraction with num() and den() machine integers, i < k
+std::optional<bool> filtered_at_least_half(std::size_t k, const At& at) {
   double sum = 0, magnitude = 0;
-  for (const auto* x : xs) {
-    const double v = static_cast<double>(x->num()) / static_cast<double>(x->den());
+  for (std::size_t i = 0; i < k; ++i) {
+    const double v = static_cast<double>(at(i).num()) / static_cast<double>(at(i).den());
     sum += v;
     magnitude += std::abs(v);
   }
-  const double bound = static_cast<double>(xs.size() + 4) * 0x1p-52 * magnitude * 1.0001 + 0x1p-1000;
+  const double bound = static_cast<double>(k + 4) * 0x1p-52 * magnitude * 1.0001 + 0x1p-1000;
   if (sum - 0.5 > bound) return true;
   if (0.5 - sum > bound) return false;
   return std::nullopt;

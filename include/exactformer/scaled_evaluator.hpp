@@ -192,7 +192,7 @@ class ScaledEvaluator {
         for (std::size_t h = 0; h < n_heads; ++h) {
           product(lw.heads[h].wk, in.x[j], tmp_k_);
           product(lw.heads[h].wv, in.x[j], tmp_v_);
-          if (!(tmp_k_ == in.k[h][j]) || !(tmp_v_ == in.v[h][j])) keys_or_values_changed = true;
+          if (!last && (!(tmp_k_ == in.k[h][j]) || !(tmp_v_ == in.v[h][j]))) keys_or_values_changed = true;
           std::swap(in.k[h][j], tmp_k_);
           in.k_l1[h][j] = l1_norm(in.k[h][j]);
           std::swap(in.v[h][j], tmp_v_);
