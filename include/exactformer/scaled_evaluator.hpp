@@ -541,11 +541,12 @@ class ScaledEvaluator {
     std::uint64_t q_max = 0;  // max |query entry|: with a key's L1 norm, it bounds every partial sum
     if constexpr (kExact)
       for (const V qc : query.num) q_max = std::max<std::uint64_t>(q_max, I::mag(qc));
+    const std::uint64_t l1_limit = q_max == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << 62) / q_max;
     // score_j = dots_[j] / (query.den * keys[j].den)
     for (std::size_t j = 0; j < visible; ++j) {
       V s(0);
       const Row& k = keys[j];
-      if (!kExact || q_max == 0 || key_l1[j] < (std::uint64_t{1} << 62) / q_max) {  // cannot overflow
+      if (!kExact || key_l1[j] < l1_limit) {  // no partial sum can overflow
         for (std::size_t c = 0; c < d_k; ++c) s += query.num[c] * k.num[c];
       } else {
         for (std::size_t c = 0; c < d_k; ++c) s = I::add(s, I::mul(query.num[c], k.num[c]));
@@ -610,9 +611,14 @@ class ScaledEvaluator {
       exps_.resize(visible);
       V best = 0;
       for (std::size_t j = 0; j < visible; ++j) {
-        const V num = I::mul(b, dots_[j]), den = I::mul(query.den, keys[j].den);
-        if (num % den != 0) throw Overflow{};
-        exps_[j] = num / den;
+        const V num = I::mul(b, dots_[j]);
+        if (query.den == 1 && keys[j].den == 1) {
+          exps_[j] = num;
+        } else {
+          const V den = I::mul(query.den, keys[j].den);
+          if (num % den != 0) throw Overflow{};
+          exps_[j] = num / den;
+        }
         if (j == 0 || exps_[j] > best) best = exps_[j];
       }
       V e_max = 0;
