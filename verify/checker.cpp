@@ -128,9 +128,16 @@ void embed_row(const Built& built, Input& x, int row, const Token& t) {
   built.embed(t, w);
 }
 
-Input embed_all(const Built& built, const std::vector<Token>& tokens) {
-  Input x(static_cast<int>(tokens.size()), built.model.layout.width());
+void embed_all_into(const Built& built, const std::vector<Token>& tokens, Input& x) {
+  x.rows = static_cast<int>(tokens.size());
+  x.cols = built.model.layout.width();
+  x.cells.resize(static_cast<std::size_t>(x.rows) * static_cast<std::size_t>(x.cols));
   for (std::size_t i = 0; i < tokens.size(); ++i) embed_row(built, x, static_cast<int>(i), tokens[i]);
+}
+
+Input embed_all(const Built& built, const std::vector<Token>& tokens) {
+  Input x;
+  embed_all_into(built, tokens, x);
   return x;
 }
 
@@ -260,8 +267,8 @@ class Worker {
     if (queries_by_n_.size() <= n) queries_by_n_.resize(n + 1);
     if (queries_by_n_[n].empty()) queries_by_n_[n] = all_queries(task_, g.n());
     const std::vector<Query>& queries = queries_by_n_[n];
-    std::vector<long> expected;
-    expected.reserve(queries.size());
+    std::vector<long>& expected = expected_;
+    expected.clear();
     for (const Query& q : queries) expected.push_back(task_.solve(g, q));
     out.queries = static_cast<long>(queries.size());
 
@@ -273,8 +280,9 @@ class Worker {
     const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
     const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
     for (const auto& order : orders) {
-      std::vector<Token> tokens = tokenize(g, order, queries.front());
-      Input x = embed_all(built_, tokens);
+      const std::vector<Token> tokens = tokenize(g, order, queries.front());
+      Input& x = input_;
+      embed_all_into(built_, tokens, x);
       const int task_row = x.rows - 1;
       for (std::size_t qi = 0; qi < queries.size(); ++qi) {
         embed_row(built_, x, task_row, task_token(queries[qi]));
@@ -316,6 +324,8 @@ class Worker {
   TieredEvaluator eval_;
   Evaluator<Q> reference_;  // the crosscheck's GMP pass
   std::vector<std::vector<Query>> queries_by_n_;  // [n]: every query on n vertices
+  std::vector<long> expected_;                    // [query] of the current graph
+  Input input_;                                   // the current token matrix
 };
 
 }  // namespace

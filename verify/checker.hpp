@@ -38,8 +38,8 @@ struct Counterexample {
 struct RunOptions {
   int jobs = 1;
   int edge_orders = 2;          // order-invariant constructions: identity plus (orders-1) shuffles
-  bool fast_path = true;        // Checked64, then Checked128 on overflow, then GMP; false: GMP only
-  int crosscheck_every = 251;   // on every k-th graph, about 8 queries also through a from-scratch GMP pass: must be equal
+  bool fast_path = true;        // ScaledEvaluator<int64>, then Checked128 on overflow, then GMP; false: GMP only
+  int crosscheck_every = 251;   // on every k-th graph, at most 4 queries also through a from-scratch GMP pass: must be equal
   bool stop_at_first = true;
 };
 

@@ -6,9 +6,8 @@
 
 namespace exactformer {
 
-int Slot::col(int i) const {
-  EXACTFORMER_ASSERT(i >= 0 && i < dim, "slot " + name + " has no component " + std::to_string(i));
-  return offset + i;
+void Slot::no_component(int i) const {
+  throw internal_error("slot " + name + " has no component " + std::to_string(i));
 }
 
 Slot Layout::add(std::string name, int dim) {

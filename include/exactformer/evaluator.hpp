@@ -2,7 +2,8 @@
 //
 // Same semantics as forward() in model.hpp, with three exact economies:
 //   * weights are stored sparse (the constructions' matrices are mostly zero);
-//   * the last layer is evaluated for the readout row only (no other row reaches it);
+//   * the last layer is evaluated for the readout row only, and only its query is projected there (no
+//     other row's output or query reaches the readout);
 //   * between calls, only values whose inputs changed are recomputed (see readout()).
 // S = Q is the pure-GMP path. S = Checked64 is the fast exact path: it throws Checked64::Overflow and the
 // caller redoes the evaluation with S = Q. S = double exists only as the benchmark's floor.
@@ -237,6 +238,7 @@ class Evaluator {
         in.k.assign(n_heads, std::vector<Row>(t));
         in.v.assign(n_heads, std::vector<Row>(t));
         in.projected.assign(t, false);
+        in.queried.assign(t, false);
       }
       // Dirty rows whose change this layer does not read.
       std::vector<char> blind(t, 0);
@@ -247,17 +249,24 @@ class Evaluator {
       for (std::size_t j = 0; j < t; ++j) {
         if ((!dirty[j] || blind[j]) && in.projected[j]) continue;
         in.projected[j] = false;  // stays false if a projection throws
+        in.queried[j] = false;
         for (std::size_t h = 0; h < n_heads; ++h) {
           Row k = apply(lw.heads[h].wk, in.x[j]);
           Row v = apply(lw.heads[h].wv, in.x[j]);
           if (k != in.k[h][j] || v != in.v[h][j]) keys_or_values_changed = true;
           in.k[h][j] = std::move(k);
           in.v[h][j] = std::move(v);
-          in.q[h][j] = apply(lw.heads[h].wq, in.x[j]);
+          if (!last) in.q[h][j] = apply(lw.heads[h].wq, in.x[j]);
         }
         in.projected[j] = true;
+        in.queried[j] = !last;
       }
-      if (last) {
+      if (last) {  // only the readout row's queries reach the output
+        const auto r = static_cast<std::size_t>(readout);
+        if (!in.queried[r]) {
+          for (std::size_t h = 0; h < n_heads; ++h) in.q[h][r] = apply(lw.heads[h].wq, in.x[r]);
+          in.queried[r] = true;
+        }
         Row a = in.x[static_cast<std::size_t>(readout)];
         for (std::size_t h = 0; h < n_heads; ++h)
           add_product(a, attend(lw.heads[h], in.q[h][static_cast<std::size_t>(readout)], in.k[h], in.v[h], readout), lw.heads[h].wo);
@@ -435,7 +444,8 @@ class Evaluator {
     std::vector<Row> x;                      // input rows of the layer
     std::vector<bool> valid;                 // x[j] is current
     std::vector<std::vector<Row>> q, k, v;   // [head][row] projections of x
-    std::vector<bool> projected;             // q, k, v of row j are current
+    std::vector<bool> projected;             // k, v of row j are current
+    std::vector<bool> queried;               // q of row j is current (the last layer: the readout row only)
   };
 
   const Model& model_;

@@ -27,7 +27,11 @@ struct Slot {
   std::string name;
   int offset = 0;
   int dim = 0;
-  int col(int i = 0) const;  // residual column of component i; throws internal_error if out of range
+  int col(int i = 0) const {  // residual column of component i; throws internal_error if out of range
+    if (i < 0 || i >= dim) [[unlikely]] no_component(i);
+    return offset + i;
+  }
+  [[noreturn]] void no_component(int i) const;
 };
 
 class Layout {

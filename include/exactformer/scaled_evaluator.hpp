@@ -177,6 +177,7 @@ class ScaledEvaluator {
         in.k_l1.assign(n_heads, std::vector<std::uint64_t>(t));
         in.v.assign(n_heads, std::vector<Row>(t));
         in.projected.assign(t, false);
+        in.queried.assign(t, false);
       }
       for (std::size_t j = 0; j < t; ++j) {
         blind_[j] = 0;
@@ -189,6 +190,7 @@ class ScaledEvaluator {
       for (std::size_t j = 0; j < t; ++j) {
         if ((!dirty_[j] || blind_[j]) && in.projected[j]) continue;
         in.projected[j] = false;  // stays false if a projection throws
+        in.queried[j] = false;
         for (std::size_t h = 0; h < n_heads; ++h) {
           product(lw.heads[h].wk, in.x[j], tmp_k_);
           product(lw.heads[h].wv, in.x[j], tmp_v_);
@@ -196,12 +198,17 @@ class ScaledEvaluator {
           std::swap(in.k[h][j], tmp_k_);
           in.k_l1[h][j] = l1_norm(in.k[h][j]);
           std::swap(in.v[h][j], tmp_v_);
-          product(lw.heads[h].wq, in.x[j], in.q[h][j]);
+          if (!last) product(lw.heads[h].wq, in.x[j], in.q[h][j]);
         }
         in.projected[j] = true;
+        in.queried[j] = !last;
       }
-      if (last) {
+      if (last) {  // only the readout row's queries reach the output
         const std::size_t r = static_cast<std::size_t>(readout);
+        if (!in.queried[r]) {
+          for (std::size_t h = 0; h < n_heads; ++h) product(lw.heads[h].wq, in.x[r], in.q[h][r]);
+          in.queried[r] = true;
+        }
         set_result(in.x[r]);
         for (std::size_t h = 0; h < n_heads; ++h) {
           if (lw.heads[h].mode.kind == AttentionKind::hard) {  // an average: int64 suffices
@@ -296,7 +303,8 @@ class ScaledEvaluator {
     std::vector<bool> valid;
     std::vector<std::vector<Row>> q, k, v;  // [head][row]
     std::vector<std::vector<std::uint64_t>> k_l1;  // [head][row]: sum of |key numerators|, saturated at 2^63
-    std::vector<bool> projected;
+    std::vector<bool> projected;  // k, v of row j are current
+    std::vector<bool> queried;    // q of row j is current (the last layer: the readout row only)
   };
   using I = scaled::Int<std::conditional_t<kExact, V, std::int64_t>>;
   using IA = scaled::Int<std::conditional_t<kExact, A, std::int64_t>>;
@@ -427,6 +435,7 @@ class ScaledEvaluator {
     for (LayerCache& lc : cache_) {
       std::fill(lc.valid.begin(), lc.valid.end(), false);
       std::fill(lc.projected.begin(), lc.projected.end(), false);
+      std::fill(lc.queried.begin(), lc.queried.end(), false);
     }
   }
 
