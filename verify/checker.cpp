@@ -189,12 +189,13 @@ class TieredEvaluator {
     if (t128_) t128_->reset();
     exact_.reset();
   }
-  // The decoded answer; `tier` is set to 0 (int64), 1 (int128) or 2 (GMP).
-  std::optional<long> run(const Decoder& d, const Input& x, int row, int& tier) {
+  // The decoded answer; `tier` is set to 0 (int64), 1 (int128) or 2 (GMP). only_changed: see
+  // ScaledEvaluator::readout.
+  std::optional<long> run(const Decoder& d, const Input& x, int row, int& tier, int only_changed = -1) {
     if (t64_) {
       try {
         tier = 0;
-        return decode(d, t64_->readout(x, row));
+        return decode(d, t64_->readout(x, row, only_changed));
       } catch (const Overflow&) {
         bits_ = std::max(bits_, t64_->max_activation_bits());
         t64_->reset();
@@ -287,7 +288,7 @@ class Worker {
       for (std::size_t qi = 0; qi < queries.size(); ++qi) {
         embed_row(built_, x, task_row, task_token(queries[qi]));
         int tier = 0;
-        const std::optional<long> got = eval_.run(built_.decoder, x, task_row, tier);
+        const std::optional<long> got = eval_.run(built_.decoder, x, task_row, tier, qi == 0 ? -1 : task_row);
         if (tier >= 1 && opt_.fast_path) ++out.fallbacks;
         if (tier == 2 && opt_.fast_path) ++out.gmp_fallbacks;
         if (crosscheck && tier < 2 && qi % crosscheck_stride == 0) {

@@ -117,7 +117,10 @@ class ScaledEvaluator {
   // multiple that fits: the decoder reads entries, not rows). The caching follows
   // Evaluator<S>::readout exactly (see there): dirty rows, re-attending everything when a key or value
   // changed, and the pass-through of changes a layer does not read.
-  const std::vector<Out>& readout(const Input& x0, int readout) {
+  // only_changed >= 0: the caller promises that no other row of x0 differs from the previous call's
+  // (the checker between two queries of one graph and edge order: only the task row is re-embedded); the
+  // other rows are then not compared.
+  const std::vector<Out>& readout(const Input& x0, int readout, int only_changed = -1) {
     const int d = model_.layout.width();
     EXACTFORMER_ASSERT(x0.cols == d, "input width differs from the layout");
     EXACTFORMER_ASSERT(readout >= 0 && readout < x0.rows, "readout row out of range");
@@ -150,7 +153,9 @@ class ScaledEvaluator {
     std::fill(known_.begin(), known_.end(), 0);
     for (std::size_t j = 0; j < t; ++j) {
       const Frac64* row = &x0.cells[j * static_cast<std::size_t>(d)];
-      if (cache_[0].valid[j] && std::memcmp(row, in_cache_[j].data(), sizeof(Frac64) * static_cast<std::size_t>(d)) == 0) continue;
+      if (cache_[0].valid[j] && ((only_changed >= 0 && j != static_cast<std::size_t>(only_changed)) ||
+                                 std::memcmp(row, in_cache_[j].data(), sizeof(Frac64) * static_cast<std::size_t>(d)) == 0))
+        continue;
       from_input(row, d, row_);
       if (cache_[0].valid[j]) {
         known_[j] = 1;
