@@ -2,11 +2,13 @@
 // incremental reuse as Evaluator<S> (evaluator.hpp), but every row is machine numbers over one shared
 // denominator:
 //   V = int64:  row = num[0..d) / den, den > 0, gcd(num[0], ..., num[d-1], den) = 1. Exact; every
-//               multiply and add is overflow-checked and throws Overflow (the caller redoes the
-//               evaluation one tier up). Weights are integer matrices over one denominator each, so a
-//               product is integer work plus one denominator product; attention averaging and softmax2
-//               change only the denominator. The last layer's readout row is accumulated over int128
-//               (two heads' denominators multiply).
+//               multiply and add is overflow-checked (a dot product is unchecked only when the query's
+//               largest entry times the key's L1 norm is below 2^62) and throws Overflow: the caller
+//               redoes the evaluation one tier up. Weights are integer matrices over one denominator
+//               each, so a product is integer work plus one denominator product; attention averaging and
+//               softmax2 change only the denominator. In the last layer softmax2 heads accumulate over
+//               int128 (their weights span b * (score gap) bits), and the readout row is kept entry by
+//               entry (two heads' denominators need no common multiple that fits).
 //   V = double: den = 1; the benchmark's floor with the same kernels. Never used for a verdict.
 // max_activation_bits() equals Evaluator<S>'s on the same calls: the same values are noted, each by the
 // bit size of its reduced fraction.
@@ -27,7 +29,6 @@ static_assert(sizeof(Frac64) == 2 * sizeof(std::int64_t), "input rows are compar
 
 namespace scaled {
 
-using detail::ctz;
 template <class U>
 U gcd(U a, U b) { return detail::binary_gcd<U>(a, b); }
 
