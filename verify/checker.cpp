@@ -6,7 +6,6 @@
 #include <chrono>
 #include <istream>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "enumerate.hpp"
