@@ -150,6 +150,27 @@ std::optional<long> decode_readout(const Decoder& d, const std::vector<S>& row) 
   return decode_entries<S>(d, [&](std::size_t i) -> const S& { return row[static_cast<std::size_t>(d.slots[i].col(0))]; });
 }
 
+// [column]: 1 when some W_Q, W_K, W_V or the layer's first MLP matrix has a nonzero row there. A change
+// confined to the other columns passes through the layer as it is (X' = X + Attn + MLP, both blind to it).
+inline std::vector<char> columns_read(const Layer& layer, int width) {
+  std::vector<char> reads(static_cast<std::size_t>(width), 0);
+  const auto mark = [&reads](const MatQ& w) {
+    for (Eigen::Index r = 0; r < w.rows(); ++r)
+      for (Eigen::Index c = 0; c < w.cols(); ++c)
+        if (w(r, c) != 0) {
+          reads[static_cast<std::size_t>(r)] = 1;
+          break;
+        }
+  };
+  for (const Head& h : layer.heads) {
+    mark(h.wq);
+    mark(h.wk);
+    mark(h.wv);
+  }
+  if (!layer.mlp.layers.empty()) mark(layer.mlp.layers.front().w);
+  return reads;
+}
+
 template <class S>
 class Evaluator {
  public:
@@ -169,18 +190,7 @@ class Evaluator {
         for (Eigen::Index j = 0; j < a.bias.size(); ++j) b.push_back(Traits::from(a.bias(j)));
         lw.mlp.push_back(AffineW{sparse(a.w), std::move(b)});
       }
-      // Columns some W_Q, W_K, W_V or the first MLP matrix reads.
-      lw.reads.assign(static_cast<std::size_t>(model.layout.width()), 0);
-      const auto mark = [&lw](const Sparse& w) {
-        for (int r = 0; r < w.rows; ++r)
-          if (!w.by_row[static_cast<std::size_t>(r)].empty()) lw.reads[static_cast<std::size_t>(r)] = 1;
-      };
-      for (const HeadW& h : lw.heads) {
-        mark(h.wq);
-        mark(h.wk);
-        mark(h.wv);
-      }
-      if (!lw.mlp.empty()) mark(lw.mlp.front().w);
+      lw.reads = columns_read(layer, model.layout.width());
       layers_.push_back(std::move(lw));
     }
   }

@@ -99,17 +99,7 @@ class ScaledEvaluator {
       for (const Head& h : layer.heads)
         lw.heads.push_back(HeadW{matrix(h.wq), matrix(h.wk), matrix(h.wv), matrix(h.wo), h.mode, h.mask});
       for (const Affine& a : layer.mlp.layers) lw.mlp.push_back(AffineW{matrix(a.w), bias(a.bias)});
-      lw.reads.assign(static_cast<std::size_t>(model.layout.width()), 0);
-      const auto mark = [&lw](const Matrix& w) {
-        for (int r = 0; r < w.rows; ++r)
-          if (!w.by_row[static_cast<std::size_t>(r)].empty()) lw.reads[static_cast<std::size_t>(r)] = 1;
-      };
-      for (const HeadW& h : lw.heads) {
-        mark(h.wq);
-        mark(h.wk);
-        mark(h.wv);
-      }
-      if (!lw.mlp.empty()) mark(lw.mlp.front().w);
+      lw.reads = columns_read(layer, model.layout.width());
       layers_.push_back(std::move(lw));
     }
   }
