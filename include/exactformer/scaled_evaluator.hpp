@@ -303,7 +303,6 @@ class ScaledEvaluator {
     std::vector<bool> queried;    // q of row j is current (the last layer: the readout row only)
   };
   using I = scaled::Int<std::conditional_t<kExact, V, std::int64_t>>;
-  using IA = scaled::Int<std::conditional_t<kExact, A, std::int64_t>>;
 
   // An integer that fits V, or Overflow.
   static V fit(const Z& z) {
