@@ -17,10 +17,8 @@ template <class Int>
 Q exact(const CheckedRational<Int>& x) { return x.to_q(); }
 Q exact(const scaled::Entry& x) { return x.to_q(); }
 double exact_or_double(double x) { return x; }
-Q exact_or_double(const scaled::Entry& x) { return x.to_q(); }
-Q exact_or_double(const Q& x) { return x; }
-template <class Int>
-Q exact_or_double(const CheckedRational<Int>& x) { return x.to_q(); }
+template <class T>
+Q exact_or_double(const T& x) { return exact(x); }
 }  // namespace
 
 TEST_CASE("hard attention averages the argmax set exactly") {

@@ -56,19 +56,20 @@ Int gcd(Int a, Int b) {  // of magnitudes; never called with the most negative I
   using U = std::conditional_t<sizeof(Int) == 16, u128, std::uint64_t>;
   return static_cast<Int>(binary_gcd<U>(static_cast<U>(a < 0 ? -a : a), static_cast<U>(b < 0 ? -b : b)));
 }
+// Bits of an unsigned magnitude: 0 for 0.
+template <class U>
+int bit_length_of_magnitude(U m) {
+  if constexpr (sizeof(U) == 16) {
+    const auto hi = static_cast<std::uint64_t>(m >> 64);
+    if (hi) return 128 - __builtin_clzll(hi);
+  }
+  const auto lo = static_cast<std::uint64_t>(m);
+  return lo ? 64 - __builtin_clzll(lo) : 0;
+}
 template <class Int>
 int bit_length(Int v) {
   using U = std::conditional_t<sizeof(Int) == 16, u128, std::uint64_t>;
-  U u = static_cast<U>(v < 0 ? -v : v);
-  int r = 0;
-  if constexpr (sizeof(Int) == 16) {
-    const auto hi = static_cast<std::uint64_t>(u >> 64);
-    if (hi) return 128 - __builtin_clzll(hi);
-    u &= ~std::uint64_t{0};
-  }
-  const auto lo = static_cast<std::uint64_t>(u);
-  r = lo ? 64 - __builtin_clzll(lo) : 0;
-  return r;
+  return bit_length_of_magnitude<U>(static_cast<U>(v < 0 ? -v : v));
 }
 }  // namespace detail
 

@@ -54,16 +54,8 @@ struct Int {
   static U mag(I a) { return a < 0 ? U{0} - static_cast<U>(a) : static_cast<U>(a); }
 };
 
-// Bit length of an unsigned magnitude: 0 for 0.
 template <class U>
-int bit_length(U m) {
-  if constexpr (sizeof(U) == 16) {
-    const auto hi = static_cast<std::uint64_t>(m >> 64);
-    if (hi) return 128 - __builtin_clzll(hi);
-  }
-  const auto lo = static_cast<std::uint64_t>(m);
-  return lo ? 64 - __builtin_clzll(lo) : 0;
-}
+int bit_length(U m) { return detail::bit_length_of_magnitude<U>(m); }
 
 // A readout entry n / d, d > 0, reduced only when needed.
 struct Entry {
