@@ -18,8 +18,8 @@ TEST_CASE("audit: a tie between different values is an average, and is reported"
   h.value(x, 0, 0, q(1));
   h.output(0, y, 0, q(1));
   m.layers.push_back(Layer{{h}, Mlp{}});
-  MatQ x0 = MatQ::Zero(2, 2);
-  x0(1, 0) = q(1);  // values 0 and 1
+  Input x0(2, 2);
+  x0.at(1, 0) = Frac64{1, 1};  // values 0 and 1
   AuditStats st;
   std::vector<MatQ> after;
   Auditor(m).run(x0, st, &after);
@@ -35,9 +35,9 @@ TEST_CASE("audit: residuals equal the reference forward pass; P after each round
   const Construction& c = find_construction("connectivity_hook_shortcut");
   const Built b = c.build(8, Variant::hard());
   const Graph g = binomial_tree(3);
-  const MatQ x0 = embed_tokens(b, tokenize(g, g.edges(), Query{{0, 1}})).to_q();
+  const Input x0 = embed_tokens(b, tokenize(g, g.edges(), Query{{0, 1}}));
   Record rec;
-  forward(b.model, x0, &rec);
+  forward(b.model, x0.to_q(), &rec);
   AuditStats st;
   std::vector<MatQ> after;
   Auditor(b.model).run(x0, st, &after);
@@ -58,7 +58,7 @@ TEST_CASE("audit: the int64 pass equals the GMP pass, and huge weights fall back
   const Construction& c = find_construction("connectivity_hook_shortcut");
   const Built b = c.build(8, Variant::hard());
   for (const Graph& g : {binomial_tree(3), cycle_graph(7), complete_graph(5)}) {
-    const MatQ x0 = embed_tokens(b, tokenize(g, g.edges(), Query{{0, g.n() - 1}})).to_q();
+    const Input x0 = embed_tokens(b, tokenize(g, g.edges(), Query{{0, g.n() - 1}}));
     AuditStats fast, gmp;
     std::vector<MatQ> a, e;
     Auditor(b.model).run(x0, fast, &a);
@@ -70,20 +70,20 @@ TEST_CASE("audit: the int64 pass equals the GMP pass, and huge weights fall back
     CHECK(fast.max_activation == gmp.max_activation);
     CHECK(fast.max_hidden == gmp.max_hidden);
   }
-  // A value of 2^70 in the input does not fit int64: the pass is redone in GMP, with the same result.
+  // An input of 2^40 times a weight of 2^30 does not fit int64: the pass is redone in GMP, with the same result.
   Model m;
   const Slot x = m.layout.add("x", 1), y = m.layout.add("y", 1);
   Head h = Head::zeros("copy", m.layout, 1, 1);
-  h.value(x, 0, 0, q(3));
+  h.value(x, 0, 0, Q(1) / pow2_neg(30));
   h.output(0, y, 0, q(1));
   m.layers.push_back(Layer{{h}, Mlp{}});
-  MatQ x0 = MatQ::Zero(1, 2);
-  x0(0, 0) = Q(1) / pow2_neg(70);
+  Input x0(1, 2);
+  x0.at(0, 0) = Frac64{std::int64_t{1} << 40, 1};
   AuditStats st;
   std::vector<MatQ> after;
   Auditor(m).run(x0, st, &after);
   CHECK(st.gmp_passes == 1);
-  CHECK(after.back()(0, 1) == 3 * x0(0, 0));
+  CHECK(after.back()(0, 1) == Q(1) / pow2_neg(70));
 }
 
 TEST_CASE("constant-width connectivity: predictions computed at n <= 4") {

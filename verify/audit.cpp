@@ -1,7 +1,7 @@
-// The audited forward pass (verify/audit.hpp).
+// The audited forward pass (verify/audit.hpp): an observer of the Evaluator's full pass.
 #include "audit.hpp"
 
-#include "exactformer/evaluator.hpp"
+#include "exactformer/fraction_arith.hpp"
 
 namespace exactformer {
 
@@ -16,210 +16,129 @@ void AuditStats::merge(const AuditStats& o) {
   if (first_problem.empty()) first_problem = o.first_problem;
 }
 
-// One scalar type's pass. Matrices are row-major vectors of rows; weights are sparse (row, col, w).
+// One scalar type's audit: the observer, and the evaluator it watches (every row, every layer).
 template <class S>
-class Auditor::Pass {
+class Auditor::Pass final : public PassObserver<S> {
  public:
   using Traits = ScalarTraits<S>;
-  using Rows = std::vector<std::vector<S>>;
+  using Row = std::vector<S>;
 
-  explicit Pass(const Model& model) : width_(model.layout.width()) {
-    for (const Layer& layer : model.layers) {
-      LayerW lw;
-      for (const Head& h : layer.heads)
-        lw.heads.push_back(HeadW{h.name, h.mode, h.mask, sparse(h.wq), sparse(h.wk), sparse(h.wv), sparse(h.wo)});
-      for (const Affine& a : layer.mlp.layers) {
-        lw.mlp_w.push_back(sparse(a.w));
-        std::vector<S> b;
-        for (Eigen::Index j = 0; j < a.bias.size(); ++j) b.push_back(Traits::from(a.bias(j)));
-        lw.mlp_b.push_back(std::move(b));
-      }
-      layers_.push_back(std::move(lw));
-    }
-  }
+  explicit Pass(const Model& model) : model_(model), eval_(model, this) {}
 
-  int width() const { return width_; }
-
-  void run(const MatQ& x0, AuditStats& st, std::vector<MatQ>* after) const {
-    const std::size_t t = static_cast<std::size_t>(x0.rows());
-    S max_score(0), max_activation(0), max_hidden(0);
-    const auto problem = [&](const std::string& what) {
-      if (st.first_problem.empty()) st.first_problem = what;
-    };
-    // Records |v| into max; counts a non-integer. `where` is built only then.
-    const auto note = [&](const S& v, S& max, auto&& where) {
-      const S a = v < S(0) ? -v : v;
-      if (a > max) max = a;
-      if (Traits::is_integer(v)) return;
-      ++st.non_integers;
-      problem(where() + ": " + to_string(Traits::to_q(v)) + " is not an integer");
-    };
-    Rows x(t, std::vector<S>(static_cast<std::size_t>(width_)));
-    for (std::size_t i = 0; i < t; ++i)
-      for (std::size_t c = 0; c < x[i].size(); ++c) x[i][c] = Traits::from(x0(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)));
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-      const LayerW& lw = layers_[l];
-      const auto layer = [l] { return "layer " + std::to_string(l + 1); };
-      Rows a = x;
-      for (const HeadW& h : lw.heads) {
-        const Rows qm = times(x, h.wq), km = times(x, h.wk), vm = times(x, h.wv);
-        Rows mixed(t, std::vector<S>(static_cast<std::size_t>(h.wv.cols), S(0)));
-        std::vector<S> scores;
-        for (std::size_t i = 0; i < t; ++i) {
-          const std::size_t visible = h.mask == Mask::causal ? i + 1 : t;
-          scores.assign(visible, S(0));
-          for (std::size_t j = 0; j < visible; ++j) {
-            S s(0);
-            for (std::size_t k = 0; k < qm[i].size(); ++k)
-              if (!(qm[i][k] == S(0)) && !(km[j][k] == S(0))) s += qm[i][k] * km[j][k];
-            scores[j] = s;
-            note(s, max_score, [&] { return layer() + " head " + h.name + " score (" + std::to_string(i) + ", " + std::to_string(j) + ")"; });
-          }
-          S top = scores[0];
-          for (const S& s : scores)
-            if (s > top) top = s;
-          std::vector<S> w(visible, S(0));
-          if (h.mode.kind == AttentionKind::hard) {
-            long count = 0;
-            std::size_t first = visible, other = visible;
-            for (std::size_t j = 0; j < visible; ++j) {
-              if (!(scores[j] == top)) continue;
-              ++count;
-              if (first == visible) first = j;
-              else if (other == visible && vm[j] != vm[first]) other = j;
-            }
-            if (other != visible) {
-              ++st.inhomogeneous;
-              problem(layer() + " head " + h.name + ", row " + std::to_string(i) + ": tokens " + std::to_string(first) + " and " +
-                      std::to_string(other) + " tie for the argmax with different values");
-            }
-            for (std::size_t j = 0; j < visible; ++j)
-              if (scores[j] == top) w[j] = S(1) / S(count);
-          } else {
-            S total(0);
-            for (std::size_t j = 0; j < visible; ++j) {
-              const S bs = S(h.mode.b) * scores[j];
-              EXACTFORMER_REQUIRE(Traits::is_integer(bs), "softmax2(" + std::to_string(h.mode.b) + "): b*score = " +
-                                                              to_string(Traits::to_q(bs)) + " is not an integer");
-              w[j] = Traits::pow2_neg(Traits::to_long(S(h.mode.b) * (top - scores[j])));
-              total += w[j];
-            }
-            for (S& v : w) v = v / total;
-          }
-          for (std::size_t j = 0; j < visible; ++j)
-            if (!(w[j] == S(0)))
-              for (std::size_t c = 0; c < mixed[i].size(); ++c) mixed[i][c] += w[j] * vm[j][c];
-        }
-        const Rows o = times(mixed, h.wo);
-        for (std::size_t i = 0; i < t; ++i)
-          for (std::size_t c = 0; c < a[i].size(); ++c) a[i][c] += o[i][c];
-      }
-      for (std::size_t i = 0; i < t; ++i)
-        for (const S& v : a[i]) note(v, max_activation, [&] { return layer() + " attention, row " + std::to_string(i); });
-      x = a;
-      if (!lw.mlp_w.empty()) {
-        Rows h = a;
-        for (std::size_t k = 0; k < lw.mlp_w.size(); ++k) {
-          Rows next = times(h, lw.mlp_w[k]);
-          for (auto& row : next)
-            for (std::size_t c = 0; c < row.size(); ++c) row[c] += lw.mlp_b[k][c];
-          if (k + 1 < lw.mlp_w.size())
-            for (std::size_t i = 0; i < t; ++i)
-              for (S& v : next[i]) {
-                note(v, max_hidden, [&] { return layer() + " mlp hidden " + std::to_string(k + 1) + ", row " + std::to_string(i); });
-                if (v < S(0)) v = S(0);
-              }
-          h = std::move(next);
-        }
-        for (std::size_t i = 0; i < t; ++i)
-          for (std::size_t c = 0; c < x[i].size(); ++c) {
-            x[i][c] += h[i][c];
-            note(x[i][c], max_activation, [&] { return layer() + " mlp, row " + std::to_string(i); });
-          }
-      }
-      if (after) {
-        MatQ m(static_cast<Eigen::Index>(t), width_);
-        for (std::size_t i = 0; i < t; ++i)
-          for (std::size_t c = 0; c < x[i].size(); ++c) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) = Traits::to_q(x[i][c]);
+  void run(const Input& x0, AuditStats& st, std::vector<MatQ>* after) {
+    st_ = &st;
+    max_score_ = max_activation_ = max_hidden_ = S(0);
+    eval_.run_all(x0);
+    if (after)
+      for (std::size_t l = 0; l < model_.layers.size(); ++l) {
+        const std::vector<Row>& rows = eval_.rows_after(l);
+        MatQ m(x0.rows, x0.cols);
+        for (int i = 0; i < x0.rows; ++i)
+          for (int c = 0; c < x0.cols; ++c) m(i, c) = Traits::to_q(rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)]);
         after->push_back(std::move(m));
       }
-    }
     ++st.passes;
-    for (auto [got, max] : {std::pair{&max_score, &st.max_score}, std::pair{&max_activation, &st.max_activation},
-                            std::pair{&max_hidden, &st.max_hidden}}) {
+    for (auto [got, max] : {std::pair{&max_score_, &st.max_score}, std::pair{&max_activation_, &st.max_activation},
+                            std::pair{&max_hidden_, &st.max_hidden}}) {
       const Q v = Traits::to_q(*got);
       if (v > *max) *max = v;
     }
   }
 
+  void score(std::size_t l, std::size_t h, std::size_t i, std::size_t j, const S& s) override {
+    note(s, max_score_, [&] { return layer(l) + " head " + model_.layers[l].heads[h].name + " score (" + std::to_string(i) + ", " + std::to_string(j) + ")"; });
+  }
+  void hard_argmax(std::size_t l, std::size_t h, std::size_t i, const std::vector<AttentionTerm>& terms, const std::vector<Row>& values) override {
+    const std::size_t first = terms.front().key;
+    for (const AttentionTerm& t : terms)
+      if (values[t.key] != values[first]) {
+        ++st_->inhomogeneous;
+        problem(layer(l) + " head " + model_.layers[l].heads[h].name + ", row " + std::to_string(i) + ": tokens " + std::to_string(first) +
+                " and " + std::to_string(t.key) + " tie for the argmax with different values");
+        return;
+      }
+  }
+  void residual(std::size_t l, Sublayer where, std::size_t i, const Row& x) override {
+    for (const S& v : x)
+      note(v, max_activation_, [&] { return layer(l) + (where == Sublayer::attention ? " attention" : " mlp") + ", row " + std::to_string(i); });
+  }
+  void hidden(std::size_t l, std::size_t k, std::size_t i, const Row& pre) override {
+    for (const S& v : pre)
+      note(v, max_hidden_, [&] { return layer(l) + " mlp hidden " + std::to_string(k) + ", row " + std::to_string(i); });
+  }
+
  private:
-  struct Entry {
-    std::size_t row, col;
-    S w;
-  };
-  struct SparseW {
-    int rows = 0, cols = 0;
-    std::vector<Entry> entries;
-  };
-  struct HeadW {
-    std::string name;
-    AttentionMode mode;
-    Mask mask;
-    SparseW wq, wk, wv, wo;
-  };
-  struct LayerW {
-    std::vector<HeadW> heads;
-    std::vector<SparseW> mlp_w;
-    std::vector<std::vector<S>> mlp_b;
-  };
-
-  static SparseW sparse(const MatQ& m) {
-    SparseW s;
-    s.rows = static_cast<int>(m.rows());
-    s.cols = static_cast<int>(m.cols());
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-      for (Eigen::Index c = 0; c < m.cols(); ++c)
-        if (m(r, c) != 0) s.entries.push_back({static_cast<std::size_t>(r), static_cast<std::size_t>(c), Traits::from(m(r, c))});
-    return s;
+  static std::string layer(std::size_t l) { return "layer " + std::to_string(l + 1); }
+  void problem(const std::string& what) {
+    if (st_->first_problem.empty()) st_->first_problem = what;
   }
-  static Rows times(const Rows& x, const SparseW& w) {
-    Rows out(x.size(), std::vector<S>(static_cast<std::size_t>(w.cols), S(0)));
-    for (const Entry& e : w.entries)
-      for (std::size_t i = 0; i < x.size(); ++i)
-        if (!(x[i][e.row] == S(0))) out[i][e.col] += x[i][e.row] * e.w;
-    return out;
+  // Records |v| into max; counts a non-integer. `where` is built only then.
+  template <class Where>
+  void note(const S& v, S& max, const Where& where) {
+    const S a = v < S(0) ? -v : v;
+    if (a > max) max = a;
+    if (Traits::is_integer(v)) return;
+    ++st_->non_integers;
+    problem(where() + ": " + to_string(Traits::to_q(v)) + " is not an integer");
   }
 
-  int width_;
-  std::vector<LayerW> layers_;
+  const Model& model_;
+  Evaluator<Fractions<S>> eval_;
+  AuditStats* st_ = nullptr;
+  S max_score_{0}, max_activation_{0}, max_hidden_{0};
 };
 
-Auditor::Auditor(const Model& model, bool fast_path) : exact_(std::make_unique<Pass<Q>>(model)) {
-  if (!fast_path) return;
-  try {
-    fast_ = std::make_unique<Pass<Checked64>>(model);
-  } catch (const Overflow&) {
-  }
-}
+struct Auditor::Passes {
+  std::unique_ptr<Pass<Checked64>> fast;  // null if some weight does not fit in int64
+  std::unique_ptr<Pass<Q>> exact;
+};
+
+Auditor::Auditor(const Model& model, bool fast_path) : model_(model), fast_path_(fast_path) {}
 
 Auditor::~Auditor() = default;
 
-void Auditor::run(const MatQ& x0, AuditStats& st, std::vector<MatQ>* after) const {
-  EXACTFORMER_ASSERT(x0.cols() == exact_->width(), "audit: input width differs from the layout");
-  if (fast_) {
+std::unique_ptr<Auditor::Passes> Auditor::take() const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Passes> p = std::move(idle_.back());
+      idle_.pop_back();
+      return p;
+    }
+  }
+  auto p = std::make_unique<Passes>();
+  p->exact = std::make_unique<Pass<Q>>(model_);
+  if (fast_path_) try {
+      p->fast = std::make_unique<Pass<Checked64>>(model_);
+    } catch (const Overflow&) {
+    }
+  return p;
+}
+
+void Auditor::give_back(std::unique_ptr<Passes> p) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.push_back(std::move(p));
+}
+
+void Auditor::run(const Input& x0, AuditStats& st, std::vector<MatQ>* after) const {
+  EXACTFORMER_ASSERT(x0.cols == model_.layout.width(), "audit: input width differs from the layout");
+  std::unique_ptr<Passes> passes = take();
+  if (passes->fast) {
     AuditStats attempt;  // merged only if the int64 pass completes
     std::vector<MatQ> layers;
     try {
-      fast_->run(x0, attempt, after ? &layers : nullptr);
+      passes->fast->run(x0, attempt, after ? &layers : nullptr);
       st.merge(attempt);
       if (after) *after = std::move(layers);
+      give_back(std::move(passes));
       return;
     } catch (const Overflow&) {
     }
   }
   ++st.gmp_passes;
   if (after) after->clear();
-  exact_->run(x0, st, after);
+  passes->exact->run(x0, st, after);
+  give_back(std::move(passes));
 }
 
 }  // namespace exactformer

@@ -3,14 +3,17 @@
 // pre-activation|, every non-integer among them, and every `hard` argmax set whose tokens carry different
 // value vectors (so that the head's output is an average, not one token's value).
 //
-// Each pass runs in overflow-checked int64 rationals and is redone in GMP if anything overflows.
+// The audit is an observer (PassObserver) of the Evaluator's full pass (Evaluator::run_all): the one
+// forward pass, the one attention rule. Each pass runs in overflow-checked int64 fractions
+// (Fractions<Checked64>) and is redone in GMP if anything overflows.
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "exactformer/checked_rational.hpp"
-#include "exactformer/model.hpp"
+#include "exactformer/evaluator.hpp"
 
 namespace exactformer {
 
@@ -30,13 +33,18 @@ class Auditor {
   explicit Auditor(const Model& model, bool fast_path = true);
   ~Auditor();
   // The residual stream after each layer (index l = after layer l + 1) if `after` is given.
-  void run(const MatQ& x0, AuditStats& stats, std::vector<MatQ>* after = nullptr) const;
+  void run(const Input& x0, AuditStats& stats, std::vector<MatQ>* after = nullptr) const;
 
  private:
   template <class S>
-  class Pass;                             // defined in audit.cpp
-  std::unique_ptr<Pass<Checked64>> fast_;  // null if some weight does not fit in int64
-  std::unique_ptr<Pass<Q>> exact_;
+  class Pass;  // defined in audit.cpp: an observer and the evaluator it watches (stateful: one per thread)
+  struct Passes;  // a fast and an exact pass
+  std::unique_ptr<Passes> take() const;
+  void give_back(std::unique_ptr<Passes> p) const;
+  const Model& model_;
+  bool fast_path_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<Passes>> idle_;  // run() may be called from many threads at once
 };
 
 }  // namespace exactformer

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "enumerate.hpp"
-#include "exactformer/evaluator.hpp"
-#include "exactformer/scaled_evaluator.hpp"
+#include "exactformer/fraction_arith.hpp"
+#include "exactformer/scaled_arith.hpp"
 #include "predictions.hpp"
 
 namespace exactformer {
@@ -166,8 +166,8 @@ struct GraphOutcome {
   std::optional<Counterexample> failure;
 };
 
-// The three tiers of exact evaluation: int64 rows over a shared denominator (ScaledEvaluator), int128
-// fractions, GMP. Each tier that overflows is reset (its cache may hold a half-computed row) and the
+// The three tiers of exact evaluation, one schedule in three arithmetics: int64 rows over a shared
+// denominator (Scaled<int64>), int128 fractions (Fractions<Checked128>), GMP (Fractions<Q>). Each tier that overflows is reset (its cache may hold a half-computed row) and the
 // evaluation is redone one tier up.
 class TieredEvaluator {
  public:
@@ -189,7 +189,7 @@ class TieredEvaluator {
     exact_.reset();
   }
   // The decoded answer; `tier` is set to 0 (int64), 1 (int128) or 2 (GMP). only_changed: see
-  // ScaledEvaluator::readout.
+  // Evaluator::readout.
   std::optional<long> run(const Decoder& d, const Input& x, int row, int& tier, int only_changed = -1) {
     if (t64_) {
       try {
@@ -246,10 +246,9 @@ class TieredEvaluator {
   }
 
  private:
-  using Scaled64 = ScaledEvaluator<std::int64_t>;
-  std::optional<Scaled64> t64_;
-  std::optional<Evaluator<Checked128>> t128_;
-  Evaluator<Q> exact_;
+  std::optional<Evaluator<Scaled<std::int64_t>>> t64_;
+  std::optional<Evaluator<Fractions<Checked128>>> t128_;
+  Evaluator<Fractions<Q>> exact_;
   int bits_ = 0;
   const Decoder* decoder_ = nullptr;
   std::vector<std::size_t> decoder_cols_;  // the residual column of each of decoder_'s slots
@@ -322,7 +321,7 @@ class Worker {
   const Task& task_;
   const RunOptions& opt_;
   TieredEvaluator eval_;
-  Evaluator<Q> reference_;  // the crosscheck's GMP pass
+  Evaluator<Fractions<Q>> reference_;  // the crosscheck's GMP pass
   std::vector<std::vector<Query>> queries_by_n_;  // [n]: every query on n vertices
   std::vector<long> expected_;                    // [query] of the current graph
   Input input_;                                   // the current token matrix
@@ -472,7 +471,7 @@ BenchResult bench(const Construction& c, const Built& built, const std::vector<G
   };
   // Consecutive inputs of one graph differ only in the task row, so every path reuses what it may.
   r.seconds_double = timed([&] {
-    ScaledEvaluator<double> e(built.model);
+    Evaluator<Scaled<double>> e(built.model);
     for (std::size_t i = 0; i < inputs.size(); ++i) approx[i] = decode_readout(built.decoder, e.readout(inputs[i], inputs[i].rows - 1));
   });
   r.seconds_fast = timed([&] {
@@ -485,7 +484,7 @@ BenchResult bench(const Construction& c, const Built& built, const std::vector<G
     }
   });
   r.seconds_gmp = timed([&] {
-    Evaluator<Q> e(built.model);
+    Evaluator<Fractions<Q>> e(built.model);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const auto got = decode_readout(built.decoder, e.readout(inputs[i], inputs[i].rows - 1));
       if (got != exact[i]) throw internal_error("bench: the fast exact path and GMP disagree on input " + std::to_string(i));

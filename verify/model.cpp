@@ -35,10 +35,6 @@ std::string Layout::column_name(int col) const {
   throw internal_error("column " + std::to_string(col) + " outside the layout");
 }
 
-std::string AttentionMode::str() const {
-  return kind == AttentionKind::hard ? "hard" : "softmax2(" + std::to_string(b) + ")";
-}
-
 Head Head::zeros(std::string name, const Layout& layout, int d_k, int d_v) {
   const int d = layout.width();
   Head h;
@@ -111,33 +107,6 @@ std::vector<std::string> shape_differences(const Shape& m, const Shape& c) {
 
 // ---------------------------------------------------------------------------------------------------
 
-RowQ attention_weights(const RowQ& scores, const AttentionMode& mode) {
-  const Eigen::Index m = scores.size();
-  EXACTFORMER_ASSERT(m > 0, "attention over an empty set");
-  RowQ w = RowQ::Zero(m);
-  const Q top = scores.maxCoeff();
-  if (mode.kind == AttentionKind::hard) {
-    long count = 0;
-    for (Eigen::Index j = 0; j < m; ++j) count += scores(j) == top ? 1 : 0;
-    for (Eigen::Index j = 0; j < m; ++j)
-      if (scores(j) == top) w(j) = q(1, count);
-    return w;
-  }
-  // softmax2(b): 2^(b s_j) / sum_k 2^(b s_k) = 2^-(b(top - s_j)) / sum_k 2^-(b(top - s_k)).
-  Q total(0);
-  for (Eigen::Index j = 0; j < m; ++j) {
-    const Q gap = Q(mode.b) * (top - scores(j));
-    EXACTFORMER_REQUIRE(is_integer(Q(mode.b) * scores(j)),
-                        "softmax2(" + std::to_string(mode.b) + "): b*score = " + to_string(Q(mode.b) * scores(j))
-                            + " is not an integer");
-    EXACTFORMER_REQUIRE(gap < Q(1L << 40), "softmax2: score gap too large to represent");
-    w(j) = pow2_neg(static_cast<unsigned long>(gap.convert_to<long>()));
-    total += w(j);
-  }
-  for (Eigen::Index j = 0; j < m; ++j) w(j) /= total;
-  return w;
-}
-
 MatQ forward(const Model& model, const MatQ& x0, Record* record) {
   EXACTFORMER_ASSERT(x0.cols() == model.layout.width(), "input width differs from the layout");
   const Eigen::Index t = x0.rows();
@@ -149,7 +118,7 @@ MatQ forward(const Model& model, const MatQ& x0, Record* record) {
       const MatQ qm = x * h.wq, km = x * h.wk, vm = x * h.wv;  // (T,d_k) (T,d_k) (T,d_v)
       MatQ mixed = MatQ::Zero(t, vm.cols());                   // (T,d_v)
       for (Eigen::Index i = 0; i < t; ++i) {
-        const Eigen::Index visible = h.mask == Mask::causal ? i + 1 : t;
+        const auto visible = static_cast<Eigen::Index>(visible_keys(h.mask, static_cast<std::size_t>(i), static_cast<std::size_t>(t)));
         const RowQ scores = qm.row(i) * km.topRows(visible).transpose();
         const RowQ w = attention_weights(scores, h.mode);
         mixed.row(i) = w * vm.topRows(visible);

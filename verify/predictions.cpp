@@ -66,7 +66,7 @@ AuditStats audit_graphs(const Built& built, const Task& task, const std::vector<
         if (k < all.size()) queries.push_back(all[k]);
       if (queries.empty()) queries.push_back(all.front());
     }
-    for (const Query& q : queries) auditor.run(embed_tokens(built, tokenize(g, g.edges(), q)).to_q(), per[i]);
+    for (const Query& q : queries) auditor.run(embed_tokens(built, tokenize(g, g.edges(), q)), per[i]);
   });
   AuditStats total;
   for (const AuditStats& s : per) total.merge(s);
@@ -214,7 +214,7 @@ std::vector<Finding> hook_shortcut_predictions(const Construction& c, const Chec
       const int P = b.model.layout.at("P").col(), P2 = b.model.layout.at("P2").col();
       AuditStats unused;
       std::vector<MatQ> after;
-      auditors.at(n)->run(embed_tokens(b, tokenize(g, g.edges(), Query{{0, 0}})).to_q(), unused, &after);
+      auditors.at(n)->run(embed_tokens(b, tokenize(g, g.edges(), Query{{0, 0}})), unused, &after);
       const std::vector<hook_shortcut::Pointer> p = hook_shortcut::rounds(g, rounds);
       for (int k = 1; k <= rounds && mismatch[i].empty(); ++k) {
         const MatQ& x = after[static_cast<std::size_t>(5 * k - 1)];

@@ -46,26 +46,6 @@ std::string Variant::str() const {
   return s;
 }
 
-std::string Decoder::str() const {
-  const auto name = [&](std::size_t i) { return i < slots.size() ? slots[i].name : std::string("?"); };
-  switch (kind) {
-    case Kind::threshold_half: {
-      std::string terms;
-      for (std::size_t i = 0; i < slots.size(); ++i) terms += (i ? " + " : "") + slots[i].name;
-      return "[" + terms + " >= 1/2]";
-    }
-    case Kind::round_inverse_minus_one: {
-      std::string terms;
-      for (std::size_t i = 0; i < slots.size(); ++i) terms += (i ? " + " : "") + ("(1/" + slots[i].name + " - 1)");
-      return "round(" + terms + ")";
-    }
-    case Kind::exact_ratio: return name(0) + " / " + name(1) + " (if an integer)";
-    case Kind::is_zero: return "[" + name(0) + " = 0]";
-    case Kind::positive_rank: return "[" + name(0) + " - " + name(1) + " + " + name(2) + " > 0]";
-  }
-  return "?";
-}
-
 int code_bits(int n) {
   int k = 1;
   while ((1L << k) < n) ++k;

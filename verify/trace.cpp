@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "exactformer/evaluator.hpp"
+#include "exactformer/decoder.hpp"
 #include "report.hpp"
 #include "tasks.hpp"
 
@@ -36,16 +36,6 @@ std::string kind_str(TokenKind k) {
   return "?";
 }
 
-std::string decoder_kind(Decoder::Kind k) {
-  switch (k) {
-    case Decoder::Kind::threshold_half: return "threshold_half";
-    case Decoder::Kind::round_inverse_minus_one: return "round_inverse_minus_one";
-    case Decoder::Kind::exact_ratio: return "exact_ratio";
-    case Decoder::Kind::is_zero: return "is_zero";
-    case Decoder::Kind::positive_rank: return "positive_rank";
-  }
-  return "?";
-}
 
 void matrix_json(std::ostream& o, const MatQ& m) {
   o << "[";
@@ -176,7 +166,7 @@ std::string trace_to_json(const Trace& t) {
   o << "],\n\"readout_row\": " << readout << ",\n\"readout\": ";
   const MatQ& last = t.record.residuals.empty() ? t.x0 : t.record.residuals.back();
   matrix_json(o, last.row(readout));
-  o << ",\n\"decoder\": {\"kind\": \"" << decoder_kind(t.built->decoder.kind) << "\", \"text\": " << json_string(t.built->decoder.str())
+  o << ",\n\"decoder\": {\"kind\": \"" << Decoder::kind_name(t.built->decoder.kind) << "\", \"text\": " << json_string(t.built->decoder.str())
     << ", \"slots\": [";
   for (std::size_t i = 0; i < t.built->decoder.slots.size(); ++i) o << (i ? ", " : "") << json_string(t.built->decoder.slots[i].name);
   o << "]},\n\"answer\": " << (t.answer ? std::to_string(*t.answer) : "null") << ",\n\"truth\": " << t.truth << "\n}\n";

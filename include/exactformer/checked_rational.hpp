@@ -1,5 +1,6 @@
-// CheckedRational<Int>: an exact rational with machine-integer numerator and denominator, for the fast
-// exact path. Checked64 (int64) is tried first, Checked128 (i128) next, GMP (Q) last.
+// CheckedRational<Int>: an exact rational with machine-integer numerator and denominator. The checker's
+// second tier evaluates in Checked128 (after Scaled<int64> overflowed, before GMP); the audit evaluates
+// in Checked64, then GMP.
 //
 // Every operation is overflow-checked; on overflow it throws Overflow and the caller redoes that
 // evaluation one tier up. Values are kept canonical (reduced, den > 0) so that a result equals the
@@ -77,32 +78,31 @@ template <class Int>
 class CheckedRational {
  public:
   using Overflow = exactformer::Overflow;
-  using Checked64 = CheckedRational;  // the class's own name inside the body below
 
   constexpr CheckedRational() = default;
   CheckedRational(Int n) : num_(check(n)) {}  // NOLINT: integers convert implicitly
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, Int>, int> = 0>
   CheckedRational(I n) : num_(check(static_cast<Int>(n))) {}  // NOLINT
-  static Checked64 fraction(Int n, Int d) {
-    if (d == 0) throw internal_error("Checked64: zero denominator");
+  static CheckedRational fraction(Int n, Int d) {
+    if (d == 0) throw internal_error("CheckedRational: zero denominator");
     if (d < 0) { n = neg(n); d = neg(d); }
-    Checked64 r;
+    CheckedRational r;
     r.num_ = n;
     r.den_ = d;
     r.reduce();
     return r;
   }
   // Exact conversion from Q; throws Overflow when it does not fit.
-  static Checked64 from(const Q& x) {
-    Checked64 r;
+  static CheckedRational from(const Q& x) {
+    CheckedRational r;
     r.num_ = check(from_mpz(mpq_numref(x.backend().data())));
     r.den_ = from_mpz(mpq_denref(x.backend().data()));
     return r;
   }
-  static Checked64 from(const Frac64& f) { return fraction(f.num, f.den); }
+  static CheckedRational from(const Frac64& f) { return fraction(f.num, f.den); }
   // n / d already reduced with d > 0 (not checked beyond the range).
-  static Checked64 reduced(Int n, Int d) {
-    Checked64 r;
+  static CheckedRational reduced(Int n, Int d) {
+    CheckedRational r;
     r.num_ = check(n);
     r.den_ = check(d);
     return r;
@@ -124,48 +124,48 @@ class CheckedRational {
   }
 
   // 2^-e, e >= 0.
-  static Checked64 pow2_neg(long e) {
+  static CheckedRational pow2_neg(long e) {
     if (e < 0 || e > static_cast<long>(sizeof(Int)) * 8 - 3) throw Overflow{};
     return fraction(1, Int{1} << e);
   }
 
-  friend Checked64 operator+(const Checked64& a, const Checked64& b) {
-    if (a.den_ == 1 && b.den_ == 1) return Checked64(add(a.num_, b.num_));
+  friend CheckedRational operator+(const CheckedRational& a, const CheckedRational& b) {
+    if (a.den_ == 1 && b.den_ == 1) return CheckedRational(add(a.num_, b.num_));
     const Int g = detail::gcd(a.den_, b.den_);
     const Int t = add(mul(a.num_, b.den_ / g), mul(b.num_, a.den_ / g));
     const Int g2 = detail::gcd(t, g);
-    Checked64 r;
+    CheckedRational r;
     r.num_ = t / g2;
     r.den_ = mul(a.den_ / g, b.den_ / g2);
     return r;
   }
-  friend Checked64 operator-(const Checked64& a) {
-    Checked64 r = a;
+  friend CheckedRational operator-(const CheckedRational& a) {
+    CheckedRational r = a;
     r.num_ = -a.num_;
     return r;
   }
-  friend Checked64 operator-(const Checked64& a, const Checked64& b) { return a + (-b); }
-  friend Checked64 operator*(const Checked64& a, const Checked64& b) {
-    if (a.den_ == 1 && b.den_ == 1) return Checked64(mul(a.num_, b.num_));
+  friend CheckedRational operator-(const CheckedRational& a, const CheckedRational& b) { return a + (-b); }
+  friend CheckedRational operator*(const CheckedRational& a, const CheckedRational& b) {
+    if (a.den_ == 1 && b.den_ == 1) return CheckedRational(mul(a.num_, b.num_));
     const Int g1 = detail::gcd(a.num_, b.den_);
     const Int g2 = detail::gcd(b.num_, a.den_);
-    Checked64 r;
+    CheckedRational r;
     r.num_ = mul(a.num_ / (g1 ? g1 : 1), b.num_ / (g2 ? g2 : 1));
     r.den_ = mul(a.den_ / (g2 ? g2 : 1), b.den_ / (g1 ? g1 : 1));
     if (r.num_ == 0) r.den_ = 1;
     return r;
   }
-  friend Checked64 operator/(const Checked64& a, const Checked64& b) {
-    if (b.num_ == 0) throw internal_error("Checked64: division by zero");
-    Checked64 inv;
+  friend CheckedRational operator/(const CheckedRational& a, const CheckedRational& b) {
+    if (b.num_ == 0) throw internal_error("CheckedRational: division by zero");
+    CheckedRational inv;
     inv.num_ = b.num_ < 0 ? -b.den_ : b.den_;
     inv.den_ = b.num_ < 0 ? -b.num_ : b.num_;
     return a * inv;
   }
-  Checked64& operator+=(const Checked64& b) { return *this = *this + b; }
+  CheckedRational& operator+=(const CheckedRational& b) { return *this = *this + b; }
 
-  friend bool operator==(const Checked64& a, const Checked64& b) { return a.num_ == b.num_ && a.den_ == b.den_; }
-  friend bool operator<(const Checked64& a, const Checked64& b) {
+  friend bool operator==(const CheckedRational& a, const CheckedRational& b) { return a.num_ == b.num_ && a.den_ == b.den_; }
+  friend bool operator<(const CheckedRational& a, const CheckedRational& b) {
     if (a.den_ == b.den_) return a.num_ < b.num_;
     if constexpr (sizeof(Int) == 8) {
       return static_cast<i128>(a.num_) * b.den_ < static_cast<i128>(b.num_) * a.den_;
@@ -173,9 +173,9 @@ class CheckedRational {
       return (a - b).num_ < 0;  // may throw Overflow
     }
   }
-  friend bool operator>(const Checked64& a, const Checked64& b) { return b < a; }
-  friend bool operator<=(const Checked64& a, const Checked64& b) { return !(b < a); }
-  friend bool operator>=(const Checked64& a, const Checked64& b) { return !(a < b); }
+  friend bool operator>(const CheckedRational& a, const CheckedRational& b) { return b < a; }
+  friend bool operator<=(const CheckedRational& a, const CheckedRational& b) { return !(b < a); }
+  friend bool operator>=(const CheckedRational& a, const CheckedRational& b) { return !(a < b); }
 
  private:
   static constexpr Int check(Int v) {

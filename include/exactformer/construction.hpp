@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "exactformer/graph.hpp"
+#include "exactformer/decoder.hpp"
 #include "exactformer/model.hpp"
 
 namespace exactformer {
@@ -50,20 +51,6 @@ class RowWriter {
 
  private:
   Frac64* row_;
-};
-
-// Decoders (design.md §2): closed-form maps from a few readout slots to the integer answer.
-struct Decoder {
-  enum class Kind {
-    threshold_half,         // [sum of slots >= 1/2]                    -> 1 / 0
-    round_inverse_minus_one, // round(sum over slots of (1/o - 1))      -> count
-    exact_ratio,             // o_1 / o_2 if it is an integer, else undefined -> count
-    is_zero,                 // [o_1 = 0]                                -> 1 / 0
-    positive_rank            // [o_1 - o_2 + o_3 > 0]                    -> 1 / 0
-  };
-  Kind kind = Kind::threshold_half;
-  std::vector<Slot> slots;
-  std::string str() const;  // applied by decode_readout() in evaluator.hpp; nullopt when undefined (1/0)
 };
 
 struct Built {

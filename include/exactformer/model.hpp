@@ -9,6 +9,7 @@
 //   Attn_h(X)_i = sum_j w_ij (X_j W_V) W_O,   scores s_ij = (X_i W_Q) . (X_j W_K)
 //     hard        : w_ij = 1[s_ij = max_k s_ik] / |argmax|                (averaging hard attention)
 //     softmax2(b) : w_ij = 2^(b s_ij) / sum_k 2^(b s_ik)   (b s_ij must be an integer; checked)
+//   over the keys j the row sees (its mask); attention.hpp is the rule.
 //   MLP(a) = relu(... relu(a W_1 + c_1) ...) W_m + c_m   (an empty MLP adds nothing)
 #pragma once
 #include <optional>
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exactformer/attention.hpp"
 #include "exactformer/rational.hpp"
 
 namespace exactformer {
@@ -50,19 +52,6 @@ class Layout {
 
 // ---------------------------------------------------------------------------------------------------
 // Sublayers.
-
-enum class AttentionKind { hard, softmax2 };
-
-struct AttentionMode {
-  AttentionKind kind = AttentionKind::hard;
-  int b = 0;  // softmax2 only: weights proportional to 2^(b * score)
-  static AttentionMode hard() { return {}; }
-  static AttentionMode softmax2(int b) { return {AttentionKind::softmax2, b}; }
-  std::string str() const;  // "hard" or "softmax2(5)"
-  friend bool operator==(const AttentionMode&, const AttentionMode&) = default;
-};
-
-enum class Mask { none, causal };
 
 struct Head {
   std::string name;
@@ -124,15 +113,12 @@ std::vector<std::string> shape_differences(const Shape& measured, const Shape& c
 
 // ---------------------------------------------------------------------------------------------------
 // Reference forward pass: every row, every sublayer, plain Eigen products in Q. The checker uses the
-// faster Evaluator (evaluator.hpp); the tests hold the two equal.
+// incremental Evaluator (evaluator.hpp); the tests hold the two equal.
 
 struct Record {
   std::vector<std::string> labels;  // "layer 1 attention", "layer 1 mlp", ...
   std::vector<MatQ> residuals;      // residual stream after each sublayer
 };
-
-// Attention weights of one query row over the visible scores s_0..s_{m-1} (design.md §2).
-RowQ attention_weights(const RowQ& scores, const AttentionMode& mode);
 
 MatQ forward(const Model& model, const MatQ& x0, Record* record = nullptr);
 

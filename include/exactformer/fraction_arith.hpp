@@ -1,0 +1,218 @@
+// Fractions<S>: the Evaluator's arithmetic where every entry is its own number S:
+//   S = Q           GMP rationals: the reference tier, never overflows;
+//   S = Checked128  (and Checked64) reduced machine fractions, every operation checked: Overflow
+//                   sends the evaluation one tier up;
+//   S = double      floating point, for tests of the schedule only (never a verdict).
+// Noted for max_activation_bits(): every projection entry, score, attention normaliser (sum of 2^-shift),
+// attention output entry, residual entry after each head and after the MLP, and hidden pre-activation,
+// each by the bit size of its reduced fraction.
+// An optional PassObserver sees every score, hard argmax set, residual row and hidden pre-activation:
+// the audit (verify/audit.hpp) is one.
+#pragma once
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "exactformer/evaluator.hpp"
+
+namespace exactformer {
+
+enum class Sublayer { attention, mlp };
+
+// Sees one forward pass value by value (Evaluator<Fractions<S>>::run_all shows it every value once).
+template <class S>
+class PassObserver {
+ public:
+  using Row = std::vector<S>;
+  virtual ~PassObserver() = default;
+  virtual void score(std::size_t layer, std::size_t head, std::size_t row, std::size_t key, const S& s) = 0;
+  // A hard head's argmax set (terms, every shift 0) and the value rows of its keys.
+  virtual void hard_argmax(std::size_t layer, std::size_t head, std::size_t row, const std::vector<AttentionTerm>& terms,
+                           const std::vector<Row>& values) = 0;
+  // The residual row after the attention sublayer, and after the MLP (layers with an MLP only).
+  virtual void residual(std::size_t layer, Sublayer where, std::size_t row, const Row& x) = 0;
+  // A hidden layer's pre-activation (k = 1 for the first hidden layer).
+  virtual void hidden(std::size_t layer, std::size_t k, std::size_t row, const Row& pre) = 0;
+};
+
+template <class S>
+class Fractions {
+ public:
+  using Row = std::vector<S>;
+  using Readout = Row;
+  using Traits = ScalarTraits<S>;
+
+  explicit Fractions(const Model& model, PassObserver<S>* observer = nullptr) : observer_(observer) {
+    const auto convert = [](const Q& w) { return Traits::from(w); };
+    for (const Layer& layer : model.layers) {
+      LayerW lw;
+      for (const Head& h : layer.heads)
+        lw.heads.push_back(HeadW{sparse<S>(h.wq, convert), sparse<S>(h.wk, convert), sparse<S>(h.wv, convert),
+                                 sparse<S>(h.wo, convert), h.mode, h.mask});
+      for (const Affine& a : layer.mlp.layers) {
+        Row b;
+        for (Eigen::Index j = 0; j < a.bias.size(); ++j) b.push_back(Traits::from(a.bias(j)));
+        lw.mlp.push_back(AffineW{sparse<S>(a.w, convert), std::move(b)});
+      }
+      layers_.push_back(std::move(lw));
+    }
+  }
+
+  std::size_t heads(std::size_t l) const { return layers_[l].heads.size(); }
+
+  void input(const Frac64* cells, int d, Row& out) const {
+    out.resize(static_cast<std::size_t>(d));
+    for (std::size_t c = 0; c < out.size(); ++c) out[c] = Traits::from(cells[c]);
+  }
+
+  void project(std::size_t l, std::size_t h, Projection p, const Row& x, Row& out) {
+    const HeadW& hw = layers_[l].heads[h];
+    const SparseMatrix<S>& w = p == Projection::query ? hw.wq : p == Projection::key ? hw.wk : hw.wv;
+    out.assign(static_cast<std::size_t>(w.cols), S(0));
+    add_product(out, x, w);
+  }
+
+  static void difference(const Row& a, const Row& b, Row& out) {
+    out.resize(a.size());
+    for (std::size_t c = 0; c < a.size(); ++c) out[c] = a[c] == b[c] ? S(0) : a[c] - b[c];
+  }
+  static bool changes_any(const Row& delta, const std::vector<char>& columns) {
+    for (std::size_t c = 0; c < delta.size(); ++c)
+      if (columns[c] && !(delta[c] == S(0))) return true;
+    return false;
+  }
+  void add_change(Row& x, const Row& delta) {
+    for (std::size_t c = 0; c < x.size(); ++c)
+      if (!(delta[c] == S(0))) x[c] += delta[c];
+    for (const S& v : x) note(v);
+  }
+
+  void layer_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
+    const LayerW& lw = layers_[l];
+    y = in.x[i];
+    for (std::size_t h = 0; h < lw.heads.size(); ++h) {
+      attend(l, h, i, in, attended_);
+      add_product(y, attended_, lw.heads[h].wo);
+    }
+    if (observer_) observer_->residual(l, Sublayer::attention, i, y);
+    if (lw.mlp.empty()) return;
+    mlp(l, i, y);
+    if (observer_) observer_->residual(l, Sublayer::mlp, i, y);
+  }
+  const Readout& readout_row(std::size_t l, std::size_t r, const LayerRows<Row>& in) {
+    layer_row(l, r, in, result_);
+    return result_;
+  }
+  const Readout& readout_of(const Row& x) {
+    result_ = x;
+    return result_;
+  }
+
+  int max_bits() const { return max_bits_; }
+  void reset_bits() { max_bits_ = 0; }
+
+ private:
+  struct HeadW {
+    SparseMatrix<S> wq, wk, wv, wo;
+    AttentionMode mode;
+    Mask mask;
+  };
+  struct AffineW {
+    SparseMatrix<S> w;
+    Row bias;
+  };
+  struct LayerW {
+    std::vector<HeadW> heads;
+    std::vector<AffineW> mlp;
+  };
+
+  void note(const S& v) {
+    const int b = Traits::bits(v);
+    if (b > max_bits_) max_bits_ = b;
+  }
+
+  // acc += x W; every entry of acc noted.
+  void add_product(Row& acc, const Row& x, const SparseMatrix<S>& w) {
+    for (int r = 0; r < w.rows; ++r) {
+      const S& xr = x[static_cast<std::size_t>(r)];
+      if (xr == S(0)) continue;
+      for (const auto& [c, wt] : w.by_row[static_cast<std::size_t>(r)]) acc[static_cast<std::size_t>(c)] += xr * wt;
+    }
+    for (const S& v : acc) note(v);
+  }
+
+  // Head h's output for row i: sum over the rule's terms of 2^-shift v_j, over the sum of 2^-shift.
+  void attend(std::size_t l, std::size_t h, std::size_t i, const LayerRows<Row>& in, Row& out) {
+    const HeadW& hw = layers_[l].heads[h];
+    const std::size_t visible = visible_keys(hw.mask, i, in.rows);
+    const Row& query = in.q[h][i];
+    scores_.assign(visible, S(0));
+    for (std::size_t j = 0; j < visible; ++j) {
+      S s(0);
+      const Row& k = in.k[h][j];
+      for (std::size_t c = 0; c < query.size(); ++c)
+        if (query[c] != S(0) && k[c] != S(0)) s += query[c] * k[c];
+      note(s);
+      if (observer_) observer_->score(l, h, i, j, s);
+      scores_[j] = s;
+    }
+    struct {
+      const std::vector<S>& s;
+      bool greater(std::size_t a, std::size_t b) const { return s[a] > s[b]; }
+      std::optional<long> times_b(std::size_t j, int b) const {
+        const S x = S(b) * s[j];
+        if (!Traits::is_integer(x)) return std::nullopt;
+        return Traits::to_long(x);
+      }
+      Q exact(std::size_t j) const { return Traits::to_q(s[j]); }
+    } scores{scores_};
+    attention_terms(hw.mode, visible, scores, terms_);
+    if (observer_ && hw.mode.kind == AttentionKind::hard) observer_->hard_argmax(l, h, i, terms_, in.v[h]);
+    out.assign(static_cast<std::size_t>(hw.wv.cols), S(0));
+    S total(0);
+    for (const AttentionTerm& t : terms_) {
+      const Row& v = in.v[h][t.key];
+      if (t.shift == 0) {
+        total += S(1);
+        for (std::size_t c = 0; c < out.size(); ++c) out[c] += v[c];
+        continue;
+      }
+      const S w = Traits::pow2_neg(t.shift);
+      total += w;
+      for (std::size_t c = 0; c < out.size(); ++c)
+        if (v[c] != S(0)) out[c] += w * v[c];
+    }
+    note(total);
+    for (S& v : out) {
+      v = v / total;
+      note(v);
+    }
+  }
+
+  // a += MLP(a), in place; every hidden pre-activation and entry of a noted.
+  void mlp(std::size_t l, std::size_t i, Row& a) {
+    const std::vector<AffineW>& stack = layers_[l].mlp;
+    hidden_ = a;
+    for (std::size_t k = 0; k < stack.size(); ++k) {
+      next_ = stack[k].bias;
+      add_product(next_, hidden_, stack[k].w);
+      if (k + 1 < stack.size()) {
+        if (observer_) observer_->hidden(l, k + 1, i, next_);
+        for (S& v : next_)
+          if (v < S(0)) v = S(0);
+      }
+      std::swap(hidden_, next_);
+    }
+    for (std::size_t c = 0; c < a.size(); ++c) a[c] += hidden_[c];
+    for (const S& v : a) note(v);
+  }
+
+  PassObserver<S>* observer_;
+  std::vector<LayerW> layers_;
+  std::vector<S> scores_;
+  std::vector<AttentionTerm> terms_;
+  Row attended_, hidden_, next_, result_;
+  int max_bits_ = 0;
+};
+
+}  // namespace exactformer
