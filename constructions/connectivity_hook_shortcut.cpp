@@ -333,6 +333,8 @@ class HookShortcut final : public Construction {
       built.model.layers.push_back(Layer{std::move(heads), m.mlp()});
     }
     built.variant = "hard, R=" + std::to_string(R) + " rounds, L=" + std::to_string(5 * R + 1);
+    built.pointer_rounds = PointerRounds{{}, P, P2};
+    for (int k = 1; k <= R; ++k) built.pointer_rounds->after_layer.push_back(5 * k);  // round k ends at layer 5k
     const bool count = count_;
     built.embed = [count, type, ID, ID2, A, B, S, T, P, P2, RT](const Token& t, RowWriter& row) {
       type.embed(t, row);
@@ -369,7 +371,7 @@ class HookShortcut final : public Construction {
           "with floor(log2 n) - 1 rounds an unfinished component still has two roots: the count is too high",
           2,
           16,
-          {"hook_shortcut_cycles"},
+          {Prediction::hook_shortcut_cycles},
       }};
     return {CheckSpec{
         "parallel.connectivity.constant_width",
@@ -380,7 +382,7 @@ class HookShortcut final : public Construction {
         "with floor(log2 n) - 1 rounds the binomial tree G_R (R = floor(log2 n)) is not finished: a false 'no' on (0, 1)",
         2,
         64,  // families to n = 64: binomial trees G_k (k <= 6), paths, cycles, two cycles
-        {"exactness", "hook_shortcut"},
+        {Prediction::exactness, Prediction::hook_shortcut_rounds},
     }};
   }
 

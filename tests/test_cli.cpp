@@ -1,5 +1,5 @@
 // The command line in-process: exit codes, one-line errors, and a deliberately broken construction
-// (registered only here) reported with exit 1 and a counterexample.
+// (in a registry of its own) reported with exit 1 and a counterexample.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -18,12 +18,12 @@ struct Run {
   std::string out, err;
 };
 
-Run cli(std::vector<std::string> args) {
+Run cli(std::vector<std::string> args, const Registry& registry = builtin_registry()) {
   args.insert(args.begin(), "exactformer");
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
-  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err, registry);
   return {code, out.str(), err.str()};
 }
 
@@ -50,12 +50,14 @@ class BrokenDegree final : public Construction {
   }
 };
 
-void register_broken_once() {
-  static bool done = [] {
-    register_construction(std::make_unique<BrokenDegree>());
-    return true;
+// The built-ins plus the broken construction: a registry of this test's own.
+const Registry& with_broken() {
+  static const Registry r = [] {
+    Registry reg = builtin_registry();
+    reg.add(std::make_shared<BrokenDegree>());
+    return reg;
   }();
-  (void)done;
+  return r;
 }
 
 std::string temp_file(const std::string& name, const std::string& content) {
@@ -67,11 +69,10 @@ std::string temp_file(const std::string& name, const std::string& content) {
 }  // namespace
 
 TEST_CASE("a broken construction is reported with exit 1 and a counterexample") {
-  register_broken_once();
-  const Run r = cli({"check", "test.broken.degree", "--n-max", "4", "--family-n-max", "4"});
+  const Run r = cli({"check", "test.broken.degree", "--n-max", "4", "--family-n-max", "4"}, with_broken());
   CHECK(r.code == 1);
   CHECK(r.out.find("COUNTEREXAMPLE graph6") != std::string::npos);
-  const Run v = cli({"verify", "test_broken_degree", "--n", "3"});
+  const Run v = cli({"verify", "test_broken_degree", "--n", "3"}, with_broken());
   CHECK(v.code == 1);
   CHECK(v.out.find("expected 1, got 0") != std::string::npos);
   CHECK(v.out.find("FAILS") != std::string::npos);
@@ -111,12 +112,11 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
 }
 
 TEST_CASE("a failed or refused run leaves no partial output file") {
-  register_broken_once();
   const std::string json = "exactformer_test_out.json";
   std::remove(json.c_str());
   CHECK(cli({"check", "no.such.check", "--json", json}).code == 2);
   CHECK(!std::ifstream(json).good());
-  CHECK(cli({"check", "test.broken.degree", "--n-max", "3", "--family-n-max", "3", "--json", json}).code == 1);
+  CHECK(cli({"check", "test.broken.degree", "--n-max", "3", "--family-n-max", "3", "--json", json}, with_broken()).code == 1);
   std::ifstream f(json);
   REQUIRE(f.good());
   const std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "audit.hpp"
-#include "checker.hpp"
+#include "check.hpp"
 #include "enumerate.hpp"
 #include "hook_shortcut.hpp"
 
@@ -87,7 +87,7 @@ TEST_CASE("audit: the int64 pass equals the GMP pass, and huge weights fall back
 }
 
 TEST_CASE("constant-width connectivity: predictions computed at n <= 4") {
-  const auto checks = all_checks();
+  const auto checks = builtin_registry().checks();
   const auto it = std::find_if(checks.begin(), checks.end(), [](const auto& cs) { return cs.second.id == "parallel.connectivity.constant_width"; });
   REQUIRE(it != checks.end());
   CheckOptions opt;

@@ -14,30 +14,10 @@
 #include "audit.hpp"
 #include "enumerate.hpp"
 #include "hook_shortcut.hpp"
+#include "pool.hpp"
 
 namespace exactformer {
 namespace {
-
-// Runs work(i) for i in [0, count) on `jobs` threads; results must be stored by index (deterministic).
-void parallel_for(std::size_t count, int jobs, const std::function<void(std::size_t)>& work) {
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr error;
-  std::mutex m;
-  const auto run = [&] {
-    try {
-      for (std::size_t i; (i = next.fetch_add(1)) < count;) work(i);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(m);
-      if (!error) error = std::current_exception();
-      next.store(count);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int j = 1; j < std::max(1, jobs); ++j) threads.emplace_back(run);
-  run();
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
-}
 
 std::string fmt(long x) {
   std::string s = std::to_string(x), o;
@@ -55,7 +35,7 @@ std::string fmt(long x) {
 AuditStats audit_graphs(const Built& built, const Task& task, const std::vector<Graph>& graphs, bool every_query, int jobs) {
   const Auditor auditor(built.model);
   std::vector<AuditStats> per(graphs.size());
-  parallel_for(graphs.size(), jobs, [&](std::size_t i) {
+  parallel_for(graphs.size(), jobs, 1, [&](std::size_t i, int) {
     const Graph& g = graphs[i];
     const std::vector<Query> all = all_queries(task, g.n());
     std::vector<Query> queries = all;
@@ -73,7 +53,7 @@ AuditStats audit_graphs(const Built& built, const Task& task, const std::vector<
   return total;
 }
 
-std::vector<Finding> exactness(const Construction& c, const CheckSpec& spec, const CheckOptions& opt) {
+std::vector<Finding> exactness(const Construction& c, const CheckSpec& spec, const PredictionOptions& opt) {
   const Task& task = find_task(c.task());
   std::vector<Finding> out;
   for (const Variant& v : spec.variants) {
@@ -81,8 +61,8 @@ std::vector<Finding> exactness(const Construction& c, const CheckSpec& spec, con
     const std::optional<ExactnessClaim> claim = c.exactness(opt.n_max, v);
     EXACTFORMER_ASSERT(claim.has_value(), c.name() + " makes no exactness claim for the prediction \"exactness\"");
     const Built built = c.build(opt.n_max, v);
-    // Every labelled graph up to n = min(n_max, 6) (predictions stop there), every query.
-    const int n_lab = std::min(opt.n_max, 6);
+    // Every labelled graph up to n = min(n_max, labelled_n_max), every query.
+    const int n_lab = std::min(opt.n_max, opt.labelled_n_max);
     const AuditStats st = audit_graphs(built, task, labelled_graphs(1, n_lab), true, opt.run.jobs);
     // Families beyond n_max, each through its own model, against its own n's claim.
     AuditStats fam;
@@ -129,13 +109,18 @@ std::vector<Finding> exactness(const Construction& c, const CheckSpec& spec, con
 }
 
 // ---------------------------------------------------------------------------------------------------
-// hook_shortcut (connectivity_hook_shortcut: R = floor(log2 n) rounds of 5 layers, pointer in slot "P")
+// hook_shortcut_rounds (connectivity_hook_shortcut: R = floor(log2 n) rounds, Built::pointer_rounds)
 
-std::vector<Finding> hook_shortcut_predictions(const Construction& c, const CheckSpec&, const CheckOptions& opt) {
+int rounds_of(const Built& b) {
+  EXACTFORMER_ASSERT(b.pointer_rounds.has_value(), "the prediction hook_shortcut_rounds needs Built::pointer_rounds");
+  return static_cast<int>(b.pointer_rounds->after_layer.size());
+}
+
+std::vector<Finding> hook_shortcut_predictions(const Construction& c, const CheckSpec&, const PredictionOptions& opt) {
   std::vector<Finding> out;
   const int n_max = opt.n_max;
-  const int n_lab = std::min(n_max, 6);  // the labelled sweeps of the predictions stop at n = 6
-  const int R = (c.claimed(n_max, Variant::hard()).layers - 1) / 5;
+  const int n_lab = std::min(n_max, opt.labelled_n_max);
+  const int R = rounds_of(c.build(n_max, Variant::hard()));
   RunOptions ro = opt.run;
   ro.stop_at_first = false;
   const auto with_rounds = [&](int r) {
@@ -207,21 +192,23 @@ std::vector<Finding> hook_shortcut_predictions(const Construction& c, const Chec
       if (!models.count(n)) auditors.emplace(n, std::make_unique<Auditor>(models.emplace(n, c.build(n, Variant::hard())).first->second.model));
     std::vector<std::string> mismatch(cases.size());
     std::vector<long> compared(cases.size(), 0);
-    parallel_for(cases.size(), opt.run.jobs, [&](std::size_t i) {
+    parallel_for(cases.size(), opt.run.jobs, 1, [&](std::size_t i, int) {
       const auto& [n, g] = cases[i];
       const Built& b = models.at(n);
-      const int rounds = (static_cast<int>(b.model.layers.size()) - 1) / 5;
-      const int P = b.model.layout.at("P").col(), P2 = b.model.layout.at("P2").col();
+      const PointerRounds& pr = *b.pointer_rounds;
+      const int rounds = rounds_of(b);
+      const int P = pr.pointer.col(), P2 = pr.pointer_squared.col();
       AuditStats unused;
       std::vector<MatQ> after;
       auditors.at(n)->run(embed_tokens(b, tokenize(g, g.edges(), Query{{0, 0}})), unused, &after);
       const std::vector<hook_shortcut::Pointer> p = hook_shortcut::rounds(g, rounds);
       for (int k = 1; k <= rounds && mismatch[i].empty(); ++k) {
-        const MatQ& x = after[static_cast<std::size_t>(5 * k - 1)];
+        const int layer = pr.after_layer[static_cast<std::size_t>(k - 1)];
+        const MatQ& x = after[static_cast<std::size_t>(layer - 1)];
         for (int v = 0; v < g.n(); ++v) {
           const Q id(p[static_cast<std::size_t>(k)][static_cast<std::size_t>(v)] + 1);
           if (x(v, P) != id || x(v, P2) != id * id) {
-            mismatch[i] = to_graph6(g) + " round " + std::to_string(k) + " (layer " + std::to_string(5 * k) + ") vertex " +
+            mismatch[i] = to_graph6(g) + " round " + std::to_string(k) + " (layer " + std::to_string(layer) + ") vertex " +
                           std::to_string(v) + ": P = " + to_string(x(v, P)) + ", P2 = " + to_string(x(v, P2)) +
                           ", reference ι(p(v)) = " + to_string(id);
             break;
@@ -316,7 +303,7 @@ std::vector<Graph> sampled(int m, bool two, int count, std::uint64_t seed) {
   return out;
 }
 
-std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec&, const CheckOptions& opt) {
+std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec&, const PredictionOptions& opt) {
   const int exhaustive_up_to = std::min(10, opt.n_max + 4), sampled_up_to = opt.n_max >= 6 ? 16 : 0;
   RunOptions ro = opt.run;
   ro.stop_at_first = false;
@@ -366,11 +353,13 @@ std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec
 
 }  // namespace
 
-std::vector<Finding> run_prediction(const std::string& name, const Construction& c, const CheckSpec& spec, const CheckOptions& opt) {
-  if (name == "exactness") return exactness(c, spec, opt);
-  if (name == "hook_shortcut") return hook_shortcut_predictions(c, spec, opt);
-  if (name == "hook_shortcut_cycles") return hook_shortcut_cycles(c, spec, opt);
-  throw internal_error("unknown prediction \"" + name + "\" in check " + spec.id);
+std::vector<Finding> run_prediction(Prediction p, const Construction& c, const CheckSpec& spec, const PredictionOptions& opt) {
+  switch (p) {
+    case Prediction::exactness: return exactness(c, spec, opt);
+    case Prediction::hook_shortcut_rounds: return hook_shortcut_predictions(c, spec, opt);
+    case Prediction::hook_shortcut_cycles: return hook_shortcut_cycles(c, spec, opt);
+  }
+  throw internal_error("unknown prediction in check " + spec.id);
 }
 
 }  // namespace exactformer

@@ -54,7 +54,7 @@ std::string counterexample_json(const Counterexample& c) {
 std::string stats_json(const RunStats& s) {
   std::ostringstream o;
   o << "{\"graphs\": " << s.graphs << ", \"queries\": " << s.queries << ", \"evaluations\": " << s.evaluations
-    << ", \"int64_overflows\": " << s.fallbacks << ", \"int128_overflows\": " << s.gmp_fallbacks << ", \"max_activation_bits\": " << s.max_activation_bits
+    << ", \"int64_overflows\": " << s.int64_overflows << ", \"int128_overflows\": " << s.int128_overflows << ", \"max_activation_bits\": " << s.max_activation_bits
     << ", \"counterexample\": " << (s.failure ? counterexample_json(*s.failure) : "null") << "}";
   return o.str();
 }

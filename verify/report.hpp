@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "checker.hpp"
+#include "check.hpp"
 
 namespace exactformer {
 

@@ -53,11 +53,27 @@ class RowWriter {
   Frac64* row_;
 };
 
+// What a pointer-jumping construction shows its predictions: after layer after_layer[k-1] (1-based), slot
+// `pointer` of every vertex row holds p_k(v) + 1 (the reference's parent pointer after round k) and
+// `pointer_squared` its square.
+struct PointerRounds {
+  std::vector<int> after_layer;
+  Slot pointer, pointer_squared;
+};
+
 struct Built {
   Model model;
   std::function<void(const Token&, RowWriter&)> embed;  // writes the non-zero entries of the token's row
   Decoder decoder;
   std::string variant;  // human-readable: "softmax2(b=5)", "hard, k=2 code bits"
+  std::optional<PointerRounds> pointer_rounds = {};
+};
+
+// What a check claims beyond "every answer is right", computed in verify/predictions.cpp.
+enum class Prediction {
+  exactness,             // the construction's ExactnessClaim on every hard forward pass
+  hook_shortcut_rounds,  // per-round pointer state (Built::pointer_rounds), one-round counts, one-sided errors
+  hook_shortcut_cycles   // one m-cycle vs two m/2-cycles: the least number of rounds vs the reference's
 };
 
 struct CheckSpec {
@@ -69,8 +85,8 @@ struct CheckSpec {
   std::string witness_statement;
   int witness_min_n = 2;  // below this n_max the variant under the bound does not exist
   int families_up_to = 0;  // families run to at least this n (default: --family-n-max)
-  // Predictions run after the sweeps, by name (verify/predictions.hpp), e.g. "exactness".
-  std::vector<std::string> predictions = {};
+  // Predictions run after the sweeps (verify/predictions.hpp).
+  std::vector<Prediction> predictions = {};
 };
 
 // Claims about every `hard` forward pass of a built model, audited by the prediction "exactness".
@@ -86,6 +102,7 @@ class Construction {
   virtual std::string name() const = 0;
   virtual std::string task() const = 0;
   virtual std::string summary() const = 0;
+  // Its page (statement, slots, weights, proof, claims, witness); `list` prints it, a test opens it.
   virtual std::string doc() const { return "docs/constructions/" + name() + ".md"; }
   // No positional information: the checker also runs permuted edge orders.
   virtual bool order_invariant() const { return true; }
@@ -93,6 +110,9 @@ class Construction {
   virtual std::string regime() const = 0;
   // Largest n at which `bounds` builds the model to measure it (beyond: formula only).
   virtual int max_build_n() const { return 4096; }
+  // Whether its width depends on a vertex code length k(n): only then does Variant::code_bits_offset
+  // mean anything (the CLI refuses --code-bits-offset otherwise).
+  virtual bool has_code_bits() const { return false; }
   // The attention modes it is built in (bounds, bench and trace tables list these).
   virtual std::vector<Variant> modes() const { return {Variant::hard(), Variant::softmax2()}; }
   virtual Built build(int n, const Variant& v) const = 0;
@@ -102,12 +122,25 @@ class Construction {
 };
 
 // ---------------------------------------------------------------------------------------------------
-// Registry: constructions/list.inc is the one registration point.
+// Registries. The built-in one is constructions/list.inc (the one registration point, expanded in
+// constructions/registry.cpp); the CLI and the checks take a Registry, so a test can hand them its own
+// (the built-ins plus a deliberately broken construction) without production code filtering names.
 
-const std::vector<std::unique_ptr<Construction>>& all_constructions();
-const Construction& find_construction(const std::string& name);  // usage_error if unknown
-// Tests only: add a construction (e.g. a deliberately broken one) to the registry.
-void register_construction(std::unique_ptr<Construction> c);
+class Registry {
+ public:
+  void add(std::shared_ptr<const Construction> c);  // usage_error on a duplicate name
+  const std::vector<std::shared_ptr<const Construction>>& constructions() const { return list_; }
+  const Construction& find(const std::string& name) const;  // usage_error if unknown
+  std::vector<std::pair<const Construction*, CheckSpec>> checks() const;  // every check, in registration order
+
+ private:
+  std::vector<std::shared_ptr<const Construction>> list_;
+};
+
+const Registry& builtin_registry();
+// The built-in registry's constructions and lookup.
+const std::vector<std::shared_ptr<const Construction>>& all_constructions();
+const Construction& find_construction(const std::string& name);
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers shared by constructions.

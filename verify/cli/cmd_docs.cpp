@@ -1,0 +1,33 @@
+// exactformer docs: every check, then the docs/results tree (verify/render/docs_site.hpp).
+#include "cli/commands.hpp"
+#include "render/docs_site.hpp"
+
+namespace exactformer::cli {
+
+Command add_docs(CLI::App& app, const Context& ctx) {
+  auto o = std::make_shared<CheckCliOptions>();
+  auto dir = std::make_shared<std::string>("docs/results");
+  auto* docs = app.add_subcommand("docs", "run every check and regenerate docs/results (tables, bounds, plots)");
+  docs->add_option("--out", *dir, "output directory")->capture_default_str();
+  docs->add_option("--n-max", o->n_max, "every labelled graph with 1..N vertices")->check(CLI::Range(1, 9))->capture_default_str();
+  docs->add_option("--family-n-max", o->family_n_max, "families up to N vertices")->check(CLI::Range(1, kMaxVertices))->capture_default_str();
+  docs->add_option("--jobs", o->jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
+  docs->add_option("--json", o->json, "also write results as JSON to FILE");
+  return {docs, [o, dir, docs, &ctx] {
+            o->family_n_max_given = docs->count("--family-n-max") > 0;
+            const CheckOptions co = o->options();
+            const std::vector<CheckResult> results = run_checks(ctx.registry.checks(), co, ctx.err);
+            DocsHeader h;
+            h.command = "exactformer docs --out " + *dir + " --n-max " + std::to_string(o->n_max) +
+                        (o->family_n_max_given ? " --family-n-max " + std::to_string(co.family_n_max) : "");
+            h.commit = EXACTFORMER_GIT_COMMIT;
+            h.n_max = o->n_max;
+            h.edge_orders = o->orders;
+            write_docs_site(ctx.registry, results, *dir, h, ctx.err);
+            const int rc = report_checks(results, o->json, ctx.out);
+            ctx.out << "wrote " << *dir << "/checks.md and " << *dir << "/bounds/*.md, *.svg\n";
+            return rc;
+          }};
+}
+
+}  // namespace exactformer::cli

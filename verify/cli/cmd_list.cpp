@@ -1,0 +1,23 @@
+// exactformer list: tasks, constructions, checks.
+#include "cli/commands.hpp"
+
+namespace exactformer::cli {
+
+Command add_list(CLI::App& app, const Context& ctx) {
+  auto* list = app.add_subcommand("list", "list tasks, constructions and checks");
+  return {list, [&ctx] {
+            std::ostream& out = ctx.out;
+            out << "tasks:\n";
+            for (const auto& t : all_tasks())
+              out << "  " << t.name << " — " << t.summary << " ("
+                  << (t.arity == 0 ? "no argument" : t.arity == 1 ? "every vertex" : "every ordered pair") << ")\n";
+            out << "constructions:\n";
+            for (const auto& c : ctx.registry.constructions())
+              out << "  " << c->name() << " [" << c->task() << "] — " << c->summary() << " (" << c->doc() << ")\n";
+            out << "checks:\n";
+            for (const auto& [c, s] : ctx.registry.checks()) out << "  " << s.id << " — " << s.statement << "\n";
+            return 0;
+          }};
+}
+
+}  // namespace exactformer::cli

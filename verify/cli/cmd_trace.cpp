@@ -1,0 +1,57 @@
+// exactformer trace: one forward pass slot by slot (verify/trace.hpp).
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "report.hpp"
+#include "trace.hpp"
+
+namespace exactformer::cli {
+
+Command add_trace(CLI::App& app, const Context& ctx) {
+  struct Options {
+    std::string name, graph, query, mode = "hard", json, svg;
+    int n = 0;
+    bool all_rows = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* trace = app.add_subcommand("trace", "one forward pass slot by slot: tokens, every sublayer's residual, decoder vs truth");
+  trace->add_option("construction", o->name, "construction name")->required();
+  trace->add_option("--n", o->n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
+  trace->add_option("--graph6", o->graph, "the graph, in graph6")->required();
+  trace->add_option("--query", o->query, "the task token's vertices, e.g. 0,3 (default: the task's first query)");
+  trace->add_option("--mode", o->mode, "attention mode")->check(CLI::IsMember({"hard", "softmax2"}))->capture_default_str();
+  trace->add_flag("--all-rows", o->all_rows, "print every row, not only the readout row");
+  trace->add_option("--json", o->json, "write the exactformer-trace/1 JSON to FILE");
+  trace->add_option("--svg", o->svg, "write a heatmap of the residual stream (one panel per sublayer) to FILE");
+
+  return {trace, [o, &ctx] {
+      const Construction& c = ctx.registry.find(o->name);
+      const Graph g = from_graph6(o->graph);
+      EXACTFORMER_REQUIRE(g.n() >= 1 && g.n() <= o->n, "the graph has " + std::to_string(g.n()) + " vertices; --n is " + std::to_string(o->n));
+      const Task& task = find_task(c.task());
+      Query query = all_queries(task, g.n()).front();
+      if (!o->query.empty()) {
+        query.args.clear();
+        std::stringstream in(o->query);
+        std::string item;
+        while (std::getline(in, item, ',')) {
+          try {
+            query.args.push_back(std::stoi(item));
+          } catch (const std::logic_error&) {
+            throw usage_error("--query: not a vertex: \"" + item + "\"");
+          }
+        }
+      }
+      EXACTFORMER_REQUIRE(static_cast<int>(query.args.size()) == task.arity,
+                          "--query: " + c.task() + " takes " + std::to_string(task.arity) + " vertices");
+      for (int a : query.args) EXACTFORMER_REQUIRE(a >= 0 && a < g.n(), "--query: vertex " + std::to_string(a) + " is not in the graph");
+      const Built built = c.build(o->n, o->mode == "hard" ? Variant::hard() : Variant::softmax2());
+      const Trace t = make_trace(c, built, o->n, g, query);
+      print_trace(ctx.out, t, o->all_rows);
+      if (!o->json.empty()) write_file_atomically(o->json, trace_to_json(t));
+      if (!o->svg.empty()) write_file_atomically(o->svg, trace_to_svg(t));
+      return t.answer == t.truth ? 0 : 1;
+  }};
+}
+
+}  // namespace exactformer::cli

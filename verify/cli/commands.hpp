@@ -1,0 +1,54 @@
+// The subcommands, one file each (verify/cli/cmd_*.cpp). Each adds its subcommand and options to the
+// app and returns it with the action run_cli calls if the user chose it. Rendering (tables, plots, the docs
+// tree) lives in verify/render/, not here.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+
+namespace exactformer::cli {
+
+struct Context {
+  const Registry& registry;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+struct Command {
+  CLI::App* subcommand;
+  std::function<int()> run;  // returns the exit code
+};
+
+Command add_list(CLI::App& app, const Context& ctx);
+Command add_verify(CLI::App& app, const Context& ctx);
+Command add_check(CLI::App& app, const Context& ctx);
+Command add_bounds(CLI::App& app, const Context& ctx);
+Command add_trace(CLI::App& app, const Context& ctx);
+Command add_bench(CLI::App& app, const Context& ctx);
+Command add_docs(CLI::App& app, const Context& ctx);
+
+// Shared by check and docs.
+int default_jobs();
+struct CheckCliOptions {
+  int n_max = 6;
+  int family_n_max = 16;
+  bool family_n_max_given = false;  // given: exactly that; default: 16, or more where a check asks for it
+  int jobs = default_jobs();
+  int orders = 2;
+  bool gmp_only = false;
+  bool witness_only = false;
+  std::string json;
+  CheckOptions options() const;
+};
+// Runs the checks, printing one progress line per check on err.
+std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckOptions& opt,
+                                    std::ostream& err);
+// The table, every failure's details, the JSON file; 0 iff every check holds.
+int report_checks(const std::vector<CheckResult>& results, const std::string& json, std::ostream& out);
+
+}  // namespace exactformer::cli

@@ -1,0 +1,22 @@
+// The generated docs tree (docs/results): the checks summary, one bounds table and plot per
+// construction, one side-by-side table and plot per task with several constructions.
+#pragma once
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+
+namespace exactformer {
+
+struct DocsHeader {
+  std::string command;  // the command that generated the tree, quoted in every file's header
+  std::string commit;   // the commit the binary was built from
+  int n_max = 6;
+  int edge_orders = 2;
+};
+
+void write_docs_site(const Registry& registry, const std::vector<CheckResult>& results, const std::string& dir,
+                     const DocsHeader& header, std::ostream& err);
+
+}  // namespace exactformer

@@ -1,0 +1,214 @@
+// The sweep (verify/sweep.hpp): tiers, per-thread workers, the pool.
+#include "sweep.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "pool.hpp"
+
+namespace exactformer {
+
+std::string Counterexample::describe() const {
+  std::string order;
+  for (const auto& [a, b] : edge_order) order += (order.empty() ? "" : " ") + std::to_string(a) + "-" + std::to_string(b);
+  return "graph6 " + to_graph6(graph) + " (n=" + std::to_string(graph.n()) + ", edges in token order: " +
+         (order.empty() ? "none" : order) + "), query " + query.str() + ": expected " + std::to_string(expected) +
+         ", got " + (got ? std::to_string(*got) : "undefined") + " [" + variant + "]";
+}
+
+
+void embed_row(const Built& built, Input& x, int row, const Token& t) {
+  Frac64* cells = &x.at(row, 0);
+  std::fill(cells, cells + x.cols, Frac64{});
+  RowWriter w(cells);
+  built.embed(t, w);
+}
+
+static void embed_all_into(const Built& built, const std::vector<Token>& tokens, Input& x) {
+  x.rows = static_cast<int>(tokens.size());
+  x.cols = built.model.layout.width();
+  x.cells.resize(static_cast<std::size_t>(x.rows) * static_cast<std::size_t>(x.cols));
+  for (std::size_t i = 0; i < tokens.size(); ++i) embed_row(built, x, static_cast<int>(i), tokens[i]);
+}
+
+
+Token task_token(const Query& q) {
+  Token t{TokenKind::task, -1, -1};
+  if (!q.args.empty()) t.a = q.args[0];
+  if (q.args.size() > 1) t.b = q.args[1];
+  return t;
+}
+
+// Fisher-Yates with splitmix64 (seeding a Mersenne twister per graph costs more than the shuffle).
+static std::vector<std::pair<int, int>> shuffled(std::vector<std::pair<int, int>> edges, std::uint64_t seed) {
+  const auto next = [&seed] {
+    std::uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  for (std::size_t i = edges.size(); i > 1; --i) std::swap(edges[i - 1], edges[static_cast<std::size_t>(next() % i)]);
+  return edges;
+}
+
+
+
+namespace {
+
+struct GraphOutcome {
+  long queries = 0, evaluations = 0, int64_overflows = 0, int128_overflows = 0;
+  long wrong = 0, above = 0, below = 0, undefined = 0;
+  int bits = 0;
+  std::optional<Counterexample> failure;
+};
+
+// Per-thread state.
+
+class Worker {
+ public:
+  Worker(const Construction& c, const Built& built, const Task& task, const RunOptions& opt)
+      : c_(c), built_(built), task_(task), opt_(opt), eval_(built.model, opt.fast_path), reference_(built.model) {}
+
+  GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
+    GraphOutcome out;
+    const auto n = static_cast<std::size_t>(g.n());
+    if (queries_by_n_.size() <= n) queries_by_n_.resize(n + 1);
+    if (queries_by_n_[n].empty()) queries_by_n_[n] = all_queries(task_, g.n());
+    const std::vector<Query>& queries = queries_by_n_[n];
+    std::vector<long>& expected = expected_;
+    expected.clear();
+    for (const Query& q : queries) expected.push_back(task_.solve(g, q));
+    out.queries = static_cast<long>(queries.size());
+
+    std::vector<std::vector<std::pair<int, int>>> orders{g.edges()};
+    if (c_.order_invariant())
+      for (int o = 1; o < opt_.edge_orders; ++o) orders.push_back(shuffled(orders[0], seq * std::uint64_t{1000003} + static_cast<std::uint64_t>(o)));
+
+    eval_.reset();  // per-graph statistics must not depend on which thread ran what
+    const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
+    const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
+    for (const auto& order : orders) {
+      const std::vector<Token> tokens = tokenize(g, order, queries.front());
+      Input& x = input_;
+      embed_all_into(built_, tokens, x);
+      const int task_row = x.rows - 1;
+      for (std::size_t qi = 0; qi < queries.size(); ++qi) {
+        embed_row(built_, x, task_row, task_token(queries[qi]));
+        int tier = 0;
+        const std::optional<long> got = eval_.run(built_.decoder, x, task_row, tier, qi == 0 ? -1 : task_row);
+        if (tier >= 1 && opt_.fast_path) ++out.int64_overflows;
+        if (tier == 2 && opt_.fast_path) ++out.int128_overflows;
+        if (crosscheck && tier < 2 && qi % crosscheck_stride == 0) {
+          const std::vector<Q> fast_row = eval_.last_row(x, task_row, tier);
+          reference_.reset();  // a from-scratch GMP pass: no cached row from earlier queries
+          const std::vector<Q> exact_row = reference_.readout(x, task_row);
+          for (std::size_t c = 0; c < exact_row.size(); ++c)
+            if (fast_row[c] != exact_row[c])
+              throw internal_error("fast exact path disagrees with GMP on " + to_graph6(g) + " query " + queries[qi].str() +
+                                   " slot " + built_.model.layout.column_name(static_cast<int>(c)) + ": " +
+                                   to_string(fast_row[c]) + " vs " + to_string(exact_row[c]));
+        }
+        ++out.evaluations;
+        if (got != expected[qi]) {
+          ++out.wrong;
+          if (!got) ++out.undefined;
+          else if (*got > expected[qi]) ++out.above;
+          else ++out.below;
+          if (!out.failure) out.failure = Counterexample{g, order, queries[qi], expected[qi], got, built_.variant};
+        }
+        if (out.failure && opt_.stop_at_first) break;
+      }
+      if (out.failure && opt_.stop_at_first) break;
+    }
+    out.bits = eval_.max_activation_bits();
+    return out;
+  }
+
+ private:
+  const Construction& c_;
+  const Built& built_;
+  const Task& task_;
+  const RunOptions& opt_;
+  TieredEvaluator eval_;
+  Evaluator<Fractions<Q>> reference_;  // the crosscheck's GMP pass
+  std::vector<std::vector<Query>> queries_by_n_;  // [n]: every query on n vertices
+  std::vector<long> expected_;                    // [query] of the current graph
+  Input input_;                                   // the current token matrix
+};
+
+}  // namespace
+
+RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) {
+  const Task& task = find_task(c.task());
+  const int jobs = std::max(1, opt.jobs);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int j = 0; j < jobs; ++j) workers.push_back(std::make_unique<Worker>(c, built, task, opt));
+
+  RunStats stats;
+  std::vector<Graph> batch;
+  std::uint64_t base = 0;
+  while (source.next_batch(batch)) {
+    for (const Graph& g : batch)
+      EXACTFORMER_REQUIRE(g.n() <= n_max, "graph " + to_graph6(g) + " has " + std::to_string(g.n()) +
+                                              " vertices; the model was built for n <= " + std::to_string(n_max));
+    std::vector<GraphOutcome> outcomes(batch.size());
+    // Graph i's outcome or error is stored at i; with stop_at_first, graphs after the lowest failing or
+    // erring index are skipped. The verdict is then read in stream order: whatever the thread count, the
+    // first failure or error reported is the one with the smallest index.
+    std::vector<std::exception_ptr> errors(batch.size());
+    std::atomic<std::size_t> first_bad{batch.size()};
+    const auto lower_first_bad = [&first_bad](std::size_t i) {
+      std::size_t cur = first_bad.load();
+      while (i < cur && !first_bad.compare_exchange_weak(cur, i)) {
+      }
+    };
+    parallel_for(batch.size(), jobs, 16, [&](std::size_t i, int worker) {
+      if (opt.stop_at_first && i > first_bad.load()) return;
+      try {
+        outcomes[i] = workers[static_cast<std::size_t>(worker)]->run_graph(batch[i], base + i);
+        if (outcomes[i].failure) lower_first_bad(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+        lower_first_bad(i);
+      }
+    });
+    for (std::size_t i = 0; i <= std::min(first_bad.load(), batch.size() - 1); ++i)
+      if (errors[i]) std::rethrow_exception(errors[i]);
+    const std::size_t stop = opt.stop_at_first ? std::min(first_bad.load() + 1, batch.size()) : batch.size();
+    for (std::size_t i = 0; i < stop; ++i) {
+      const GraphOutcome& o = outcomes[i];
+      ++stats.graphs;
+      stats.queries += o.queries;
+      stats.evaluations += o.evaluations;
+      stats.int64_overflows += o.int64_overflows;
+      stats.int128_overflows += o.int128_overflows;
+      stats.max_activation_bits = std::max(stats.max_activation_bits, o.bits);
+      stats.failing_graphs += o.failure ? 1 : 0;
+      stats.failing_evaluations += o.wrong;
+      stats.answered_above += o.above;
+      stats.answered_below += o.below;
+      stats.answered_undefined += o.undefined;
+      if (o.failure && !stats.failure) stats.failure = o.failure;
+    }
+    base += batch.size();
+    if (stats.failure && opt.stop_at_first) break;
+  }
+  return stats;
+}
+
+Input embed_tokens(const Built& built, const std::vector<Token>& tokens) {
+  Input x;
+  embed_all_into(built, tokens, x);
+  return x;
+}
+
+std::optional<long> evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order,
+                             const Query& query, bool fast_path) {
+  const std::vector<Token> tokens = tokenize(g, order, query);
+  const Input x = embed_tokens(built, tokens);
+  TieredEvaluator eval(built.model, fast_path);
+  int tier = 0;
+  return eval.run(built.decoder, x, x.rows - 1, tier);
+}
+
+}  // namespace exactformer

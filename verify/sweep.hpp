@@ -1,0 +1,155 @@
+// The sweep: a built construction over a stream of graphs and every query, each decoded answer compared
+// with the ground-truth solver; the evaluation tiers it uses; shrinking a counterexample.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exactformer/construction.hpp"
+#include "exactformer/fraction_arith.hpp"
+#include "exactformer/scaled_arith.hpp"
+#include "sources.hpp"
+#include "tasks.hpp"
+
+namespace exactformer {
+
+struct Counterexample {
+  Graph graph;
+  std::vector<std::pair<int, int>> edge_order;  // the edge-token order that failed
+  Query query;
+  long expected = 0;
+  std::optional<long> got;  // nullopt: the decoder was undefined (1/0)
+  std::string variant;
+  std::string describe() const;  // "graph6 DQc, edge order ..., query (0, 3): expected 1, got 0"
+};
+
+struct RunOptions {
+  int jobs = 1;
+  int edge_orders = 2;          // order-invariant constructions: identity plus (orders-1) shuffles
+  bool fast_path = true;        // ScaledEvaluator<int64>, then Checked128 on overflow, then GMP; false: GMP only
+  int crosscheck_every = 251;   // on every k-th graph, at most 4 queries also through a from-scratch GMP pass: must be equal
+  bool stop_at_first = true;
+};
+
+struct RunStats {
+  long graphs = 0;
+  long queries = 0;      // (graph, query) pairs
+  long evaluations = 0;  // forward passes (x edge orders)
+  long int64_overflows = 0;   // evaluations that overflowed int64 (redone in int128)
+  long int128_overflows = 0;  // ... that also overflowed int128 (redone in GMP)
+  int max_activation_bits = 0;
+  // Without stop_at_first, every wrong answer is counted: graphs with one or more, and by direction.
+  long failing_graphs = 0, failing_evaluations = 0;
+  long answered_above = 0, answered_below = 0, answered_undefined = 0;  // per evaluation: got > expected, <, none
+  std::optional<Counterexample> failure;  // the first in stream order
+};
+
+// Runs `built` (for at most n_max vertices) on every graph of `source`; graphs above n_max are a usage error.
+RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt);
+
+// The input rows of a token sequence, as the construction embeds them.
+Input embed_tokens(const Built& built, const std::vector<Token>& tokens);
+
+// Evaluates one (graph, edge order, query); returns the decoded answer (nullopt when undefined).
+std::optional<long> evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order,
+                             const Query& query, bool fast_path = true);
+
+// Shrinks a counterexample: deletes edges and vertices (not the queried ones) while it still fails.
+Counterexample shrink(const Construction& c, const Built& built, Counterexample cx);
+
+// The token matrix of a token sequence, as the construction embeds it; embed_row rewrites one row.
+Input embed_tokens(const Built& built, const std::vector<Token>& tokens);
+void embed_row(const Built& built, Input& x, int row, const Token& t);
+// The task token of a query.
+Token task_token(const Query& q);
+
+// The three tiers of exact evaluation, one schedule in three arithmetics: int64 rows over a shared
+// denominator (Scaled<int64>), int128 fractions (Fractions<Checked128>), GMP (Fractions<Q>). Each tier that overflows is reset (its cache may hold a half-computed row) and the
+// evaluation is redone one tier up.
+class TieredEvaluator {
+ public:
+  TieredEvaluator(const Model& m, bool fast_path) : exact_(m) {
+    if (!fast_path) return;
+    try {
+      t64_.emplace(m);
+    } catch (const Overflow&) {
+    }
+    try {
+      t128_.emplace(m);
+    } catch (const Overflow&) {
+    }
+  }
+  void reset() {
+    bits_ = 0;
+    if (t64_) t64_->reset();
+    if (t128_) t128_->reset();
+    exact_.reset();
+  }
+  // The decoded answer; `tier` is set to 0 (int64), 1 (int128) or 2 (GMP). only_changed: see
+  // Evaluator::readout.
+  std::optional<long> run(const Decoder& d, const Input& x, int row, int& tier, int only_changed = -1) {
+    if (t64_) {
+      try {
+        tier = 0;
+        return decode(d, t64_->readout(x, row, only_changed));
+      } catch (const Overflow&) {
+        bits_ = std::max(bits_, t64_->max_activation_bits());
+        t64_->reset();
+      }
+    }
+    if (t128_) {
+      try {
+        tier = 1;
+        return decode(d, t128_->readout(x, row));
+      } catch (const Overflow&) {
+        bits_ = std::max(bits_, t128_->max_activation_bits());
+        t128_->reset();
+      }
+    }
+    tier = 2;
+    return decode_readout(d, exact_.readout(x, row));
+  }
+  // Decodes exact machine fractions: a threshold through the floating-point filter first, then in
+  // Checked128, and in GMP if that overflows.
+  static Checked128 as_checked(const Checked128& x) { return x; }
+  static Checked128 as_checked(const scaled::Entry& x) { return x.exact(); }
+  template <class E>
+  std::optional<long> decode(const Decoder& d, const std::vector<E>& row) {
+    if (decoder_ != &d) {
+      decoder_ = &d;
+      decoder_cols_.clear();
+      for (const Slot& s : d.slots) decoder_cols_.push_back(static_cast<std::size_t>(s.col(0)));
+    }
+    const auto at = [&](std::size_t i) -> const E& { return row[decoder_cols_[i]]; };
+    if (d.kind == Decoder::Kind::threshold_half)
+      if (const std::optional<bool> above = filtered_at_least_half(d.slots.size(), at)) return *above ? 1L : 0L;
+    try {
+      return decode_entries<Checked128>(d, [&](std::size_t i) { return as_checked(at(i)); });
+    } catch (const Overflow&) {
+      return decode_entries<Q>(d, [&](std::size_t i) { return at(i).to_q(); });
+    }
+  }
+  // The readout row through the tier `run` used last, as exact rationals.
+  std::vector<Q> last_row(const Input& x, int row, int tier) {
+    std::vector<Q> out;
+    if (tier == 0) for (const auto& v : t64_->readout(x, row)) out.push_back(v.to_q());
+    if (tier == 1) for (const auto& v : t128_->readout(x, row)) out.push_back(v.to_q());
+    if (tier == 2) out = exact_.readout(x, row);
+    return out;
+  }
+  int max_activation_bits() const {
+    return std::max({bits_, exact_.max_activation_bits(), t64_ ? t64_->max_activation_bits() : 0,
+                     t128_ ? t128_->max_activation_bits() : 0});
+  }
+
+ private:
+  std::optional<Evaluator<Scaled<std::int64_t>>> t64_;
+  std::optional<Evaluator<Fractions<Checked128>>> t128_;
+  Evaluator<Fractions<Q>> exact_;
+  int bits_ = 0;
+  const Decoder* decoder_ = nullptr;
+  std::vector<std::size_t> decoder_cols_;  // the residual column of each of decoder_'s slots
+};
+
+}  // namespace exactformer
