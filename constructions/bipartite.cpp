@@ -23,7 +23,7 @@ class Bipartite final : public Construction {
  public:
   std::string name() const override { return "bipartite"; }
   std::string task() const override { return "bipartite"; }
-  std::string regime() const override { return "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)"; }
+  std::string regime() const override { return regimes::log_depth_wide; }
   int max_build_n() const override { return 64; }
   std::string summary() const override { return "even/odd walk rows doubled to radius >= n: non-bipartite iff some v in E1_v; L = ceil(log2 n) + 3"; }
 
@@ -167,7 +167,7 @@ class Bipartite final : public Construction {
     Variant fewer;
     fewer.layers_offset = -1;
     return {CheckSpec{
-        "parallel.bipartite.logdepth",
+        "parallel.bipartite.logdepth_wide",
         "parity rows doubled ceil(log2 m) times (m the largest odd <= n) decide bipartiteness (L = K + 3)",
         "Sanford et al. 2024: bipartiteness is listed among the parallelizable tasks [S]; construction docs/constructions/bipartite.md [D]",
         {Variant::hard(), Variant::softmax2()},

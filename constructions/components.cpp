@@ -17,7 +17,7 @@ class Components final : public Construction {
  public:
   std::string name() const override { return "components"; }
   std::string task() const override { return "component_count"; }
-  std::string regime() const override { return "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)"; }
+  std::string regime() const override { return regimes::log_depth_wide; }
   int max_build_n() const override { return 64; }
   std::string summary() const override { return "rows squared to radius n-1, then c = sum_v 1/|R_v|: L = ceil(log2(n-1)) + 3, d = 4n + 7"; }
 
@@ -65,7 +65,7 @@ class Components final : public Construction {
     Variant fewer;
     fewer.layers_offset = -1;
     return {CheckSpec{
-        "parallel.components.logdepth",
+        "parallel.components.logdepth_wide",
         "rows squared ceil(log2(n-1)) times count the components exactly: c = sum_v 1/|R_v| (L = ceil(log2(n-1)) + 3)",
         "Sanford et al. 2024: #components is parallelizable [S]; construction docs/constructions/components.md [D]",
         {Variant::hard(), Variant::softmax2()},

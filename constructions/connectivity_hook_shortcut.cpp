@@ -106,7 +106,7 @@ class HookShortcut final : public Construction {
   std::string name() const override { return count_ ? "components_hook_shortcut" : "connectivity_hook_shortcut"; }
   std::string task() const override { return count_ ? "component_count" : "connectivity"; }
   std::string doc() const override { return "docs/constructions/connectivity_hook_shortcut.md"; }
-  std::string regime() const override { return "LogDepth (L = O(log T), d = O(1))"; }
+  std::string regime() const override { return regimes::log_depth; }
   std::string summary() const override {
     return count_ ? "hook and shortcut, then count the roots: L = 5 floor(log2 n) + 1, H = 3, d = 39 for every n (LogDepth)"
                   : "hook and shortcut, floor(log2 n) rounds of 5 layers: L = 5 floor(log2 n) + 1, H = 3, d = 36 for every n (LogDepth)";

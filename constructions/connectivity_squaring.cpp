@@ -37,7 +37,7 @@ class ConnectivityRows final : public Construction {
   std::string task() const override { return "connectivity"; }
   std::string doc() const override { return "docs/constructions/connectivity_squaring.md"; }
   std::string regime() const override {
-    return mp_ ? "baseline (L = n - 1: not log depth)" : "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)";
+    return mp_ ? "baseline (L = n - 1: not log depth)" : regimes::log_depth_wide;
   }
   int max_build_n() const override { return 64; }
   std::string summary() const override {
@@ -139,7 +139,7 @@ class ConnectivityRows final : public Construction {
           4,
       }};
     return {CheckSpec{
-        "parallel.connectivity.logdepth",
+        "parallel.connectivity.logdepth_wide",
         "row squaring decides s-t connectivity for every pair with L = 1 + ceil(log2(n-1)) layers, width 6n + 5",
         "Sanford et al. 2024: connectivity is parallelizable, in LogDepthWide [S]; construction docs/constructions/connectivity_squaring.md [D]",
         {Variant::hard(), Variant::softmax2()},

@@ -16,7 +16,7 @@ class CycleCheck final : public Construction {
   std::string name() const override { return "cycle_check"; }
   std::string task() const override { return "cycle_check"; }
   std::string doc() const override { return "docs/constructions/components.md"; }
-  std::string regime() const override { return "LogDepthWide (L = O(log T), d = Θ(n) = Θ(√T) on dense graphs)"; }
+  std::string regime() const override { return regimes::log_depth_wide; }
   int max_build_n() const override { return 64; }
   std::string summary() const override { return "components, |E| and n from one uniform head: cyclic iff |E| - n + c > 0; L = ceil(log2(n-1)) + 3"; }
 
@@ -65,7 +65,7 @@ class CycleCheck final : public Construction {
     Variant fewer;
     fewer.layers_offset = -1;
     return {CheckSpec{
-        "parallel.cycle_check.logdepth",
+        "parallel.cycle_check.logdepth_wide",
         "cycle check as |E| - n + c > 0 with c from rows squared ceil(log2(n-1)) times (L = ceil(log2(n-1)) + 3)",
         "Sanford et al. 2024: cycle check is parallelizable [S]; construction docs/constructions/components.md [D]",
         {Variant::hard(), Variant::softmax2()},

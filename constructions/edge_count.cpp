@@ -20,7 +20,7 @@ class EdgeCount final : public Construction {
  public:
   std::string name() const override { return "edge_count"; }
   std::string task() const override { return "edge_count"; }
-  std::string regime() const override { return "Depth1 (L = 1, d = O(log T))"; }
+  std::string regime() const override { return regimes::depth1; }
   std::string summary() const override { return "1 layer, 1 head, d = 5: the task token averages over edge tokens and itself"; }
 
   Shape claimed(int, const Variant&) const override {

@@ -36,7 +36,7 @@ class EdgeExistence final : public Construction {
  public:
   std::string name() const override { return "edge_existence"; }
   std::string task() const override { return "edge_existence"; }
-  std::string regime() const override { return "Depth1 (L = 1, d = O(log T))"; }
+  std::string regime() const override { return regimes::depth1; }
   bool has_code_bits() const override { return true; }
   std::string summary() const override {
     return "1 layer, 2 heads, d = 2k+6 with k = ceil(log2 n) binary code bits; one head per edge orientation";

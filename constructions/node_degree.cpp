@@ -32,7 +32,7 @@ class NodeDegree final : public Construction {
  public:
   std::string name() const override { return "node_degree"; }
   std::string task() const override { return "node_degree"; }
-  std::string regime() const override { return "Depth1 (L = 1, d = O(log T))"; }
+  std::string regime() const override { return regimes::depth1; }
   bool has_code_bits() const override { return true; }
   std::string summary() const override {
     return "1 layer, 2 heads, d = 2k+6 with k = ceil(log2 n) code bits; each head counts one endpoint side";

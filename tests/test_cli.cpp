@@ -97,6 +97,7 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"verify", "edge_existence", "--n", "4", "--bogus-flag"},
       {"verify", "edge_existence", "--n", "4", "--mode", "softmax3"},
       {"verify", "edge_existence", "--n", "4", "--b", "3"},
+      {"verify", "node_count", "--n", "4", "--code-bits-offset", "-3"},  // node_count has no vertex codes
       {"frobnicate"},
   };
   for (const auto& args : cases) {

@@ -3,6 +3,7 @@
 
 #include "exactformer/graph.hpp"
 #include "solvers.hpp"
+#include "tasks.hpp"
 
 using namespace exactformer;
 
@@ -59,4 +60,16 @@ TEST_CASE("components, cycles, bipartiteness on hand-worked graphs") {
   CHECK(solvers::component_count(Graph(5)) == 5);
   CHECK_FALSE(solvers::has_cycle(from_graph6("DQc")));  // the path 2-0-4-3-1
   CHECK(solvers::bipartite(from_graph6("DQc")));
+}
+
+TEST_CASE("every task's solver reproduces its hand-worked examples (each task has at least two)") {
+  for (const Task& t : all_tasks()) {
+    CAPTURE(t.name);
+    CHECK(t.examples.size() >= 2);
+    for (const Task::Example& e : t.examples) {
+      CAPTURE(e.graph6);
+      CHECK(static_cast<int>(e.args.size()) == t.arity);
+      CHECK(t.solve(from_graph6(e.graph6), Query{e.args}) == e.answer);
+    }
+  }
 }

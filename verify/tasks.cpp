@@ -7,18 +7,27 @@
 namespace exactformer {
 
 const std::vector<Task>& all_tasks() {
+  // Examples by hand on DQc (edges 0-2 0-4 1-3 3-4: the path 2-0-4-3-1), "Bw" (the triangle), "B?" (three
+  // isolated vertices) and "@" (one vertex).
   static const std::vector<Task> tasks = {
-      {"node_count", "number of vertices", 0, [](const Graph& g, const Query&) { return solvers::node_count(g); }},
-      {"edge_count", "number of edges", 0, [](const Graph& g, const Query&) { return solvers::edge_count(g); }},
+      {"node_count", "number of vertices", 0, [](const Graph& g, const Query&) { return solvers::node_count(g); },
+       {{"DQc", {}, 5}, {"@", {}, 1}}},
+      {"edge_count", "number of edges", 0, [](const Graph& g, const Query&) { return solvers::edge_count(g); },
+       {{"DQc", {}, 4}, {"Bw", {}, 3}}},
       {"edge_existence", "is {u, v} an edge? (1/0)", 2,
-       [](const Graph& g, const Query& q) { return solvers::edge_exists(g, q.args[0], q.args[1]) ? 1L : 0L; }},
-      {"node_degree", "degree of v", 1, [](const Graph& g, const Query& q) { return solvers::node_degree(g, q.args[0]); }},
+       [](const Graph& g, const Query& q) { return solvers::edge_exists(g, q.args[0], q.args[1]) ? 1L : 0L; },
+       {{"DQc", {0, 2}, 1}, {"DQc", {2, 0}, 1}, {"DQc", {0, 1}, 0}, {"DQc", {3, 3}, 0}}},
+      {"node_degree", "degree of v", 1, [](const Graph& g, const Query& q) { return solvers::node_degree(g, q.args[0]); },
+       {{"DQc", {0}, 2}, {"DQc", {1}, 1}, {"Bw", {2}, 2}}},
       {"connectivity", "are s and t connected? (1/0)", 2,
-       [](const Graph& g, const Query& q) { return solvers::connected(g, q.args[0], q.args[1]) ? 1L : 0L; }},
-      {"component_count", "number of connected components", 0, [](const Graph& g, const Query&) { return solvers::component_count(g); }},
+       [](const Graph& g, const Query& q) { return solvers::connected(g, q.args[0], q.args[1]) ? 1L : 0L; },
+       {{"DQc", {2, 1}, 1}, {"DQc", {1, 1}, 1}, {"B?", {0, 2}, 0}}},
+      {"component_count", "number of connected components", 0, [](const Graph& g, const Query&) { return solvers::component_count(g); },
+       {{"DQc", {}, 1}, {"B?", {}, 3}, {"@", {}, 1}}},
       {"cycle_check", "does the graph contain a cycle? (1/0)", 0,
-       [](const Graph& g, const Query&) { return solvers::has_cycle(g) ? 1L : 0L; }},
-      {"bipartite", "is the graph bipartite? (1/0)", 0, [](const Graph& g, const Query&) { return solvers::bipartite(g) ? 1L : 0L; }},
+       [](const Graph& g, const Query&) { return solvers::has_cycle(g) ? 1L : 0L; }, {{"DQc", {}, 0}, {"Bw", {}, 1}}},
+      {"bipartite", "is the graph bipartite? (1/0)", 0, [](const Graph& g, const Query&) { return solvers::bipartite(g) ? 1L : 0L; },
+       {{"DQc", {}, 1}, {"Bw", {}, 0}, {"B?", {}, 1}}},
   };
   return tasks;
 }

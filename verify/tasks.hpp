@@ -1,4 +1,6 @@
-// Tasks: a name, the shape of its query, and its ground truth (a solver from solvers.hpp).
+// Tasks: a name, the shape of its query, its ground truth (a solver: the dumbest correct algorithm, in
+// solvers.cpp or beside its row in tasks.cpp), and hand-worked examples its solver must reproduce (tested
+// for every task by tests/test_solvers.cpp). A new task is one row in tasks.cpp.
 #pragma once
 #include <functional>
 #include <string>
@@ -14,6 +16,12 @@ struct Task {
   std::string summary;  // one line
   int arity = 0;        // vertex arguments of the task token: 0, 1 (every vertex) or 2 (every ordered pair)
   std::function<long(const Graph&, const Query&)> solve;
+  struct Example {
+    std::string graph6;
+    std::vector<int> args;
+    long answer;
+  };
+  std::vector<Example> examples;  // worked by hand, not by the solver
 };
 
 const std::vector<Task>& all_tasks();

@@ -96,6 +96,14 @@ struct ExactnessClaim {
   Q max_score{0}, max_activation{0}, max_hidden{0};  // bounds on absolute values (0: not claimed)
 };
 
+// The paper's regimes as our tables label them, worst case over inputs of length T: T tokens can carry a
+// graph with Θ(T) vertices (sparse) or Θ(√T) vertices (dense), so a width Θ(n) is Θ(T) in the worst case.
+namespace regimes {
+inline const std::string depth1 = "Depth1 (L = 1, d = O(log T))";
+inline const std::string log_depth = "LogDepth (L = O(log T), d = O(1))";
+inline const std::string log_depth_wide = "LogDepthWide (L = O(log T), d = Θ(n) = Θ(T) in the worst case)";
+}  // namespace regimes
+
 class Construction {
  public:
   virtual ~Construction() = default;
@@ -106,7 +114,7 @@ class Construction {
   virtual std::string doc() const { return "docs/constructions/" + name() + ".md"; }
   // No positional information: the checker also runs permuted edge orders.
   virtual bool order_invariant() const { return true; }
-  // The paper's regime this construction claims to realise (theory.md §3), e.g. "Depth1 (L = 1, d = O(log T))".
+  // The paper's regime this construction claims to realise: one of `regimes` (or a stated baseline).
   virtual std::string regime() const = 0;
   // Largest n at which `bounds` builds the model to measure it (beyond: formula only).
   virtual int max_build_n() const { return 4096; }

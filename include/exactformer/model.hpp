@@ -95,6 +95,9 @@ struct Model {
 // Shape: what design.md §3 measures on a built model (and what a construction claims as a formula).
 
 struct Shape {
+  // Layer accounting: `layers` counts blocks (an attention sublayer, then an MLP); a block with an MLP and no
+  // heads counts as a layer too. The paper's L counts attention layers (MLPs being free), so ours is an
+  // upper bound on it; each construction page says where the two differ.
   int layers = 0;
   int heads = 0;        // heads per layer (max over layers)
   int width = 0;        // residual width d
