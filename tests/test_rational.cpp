@@ -56,6 +56,11 @@ TEST_CASE("q(), bit_size, parse_rational") {
   CHECK(parse_rational("-21/6") == q(-7, 2));
   CHECK(parse_rational("12") == q(12));
   CHECK_THROWS_AS(parse_rational("1/0"), usage_error);
-  CHECK_THROWS_AS(parse_rational("0.1"), usage_error);
+  CHECK(parse_rational("0.1") == q(1, 10));  // a decimal, exactly (not the double 0.1)
+  CHECK(parse_rational("-1.25") == q(-5, 4));
+  CHECK(parse_rational("-0.5") == q(-1, 2));
+  CHECK_THROWS_AS(parse_rational("1."), usage_error);
+  CHECK_THROWS_AS(parse_rational(".5"), usage_error);
+  CHECK_THROWS_AS(parse_rational("1.5/2"), usage_error);
   CHECK_THROWS_AS(parse_rational(""), usage_error);
 }

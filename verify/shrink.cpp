@@ -7,7 +7,7 @@ namespace exactformer {
 
 Counterexample shrink(const Construction& c, const Built& built, Counterexample cx) {
   const Task& task = find_task(c.task());
-  const auto fails = [&](const Graph& g, const Query& q) { return evaluate(built, g, g.edges(), q) != task.solve(g, q); };
+  const auto fails = [&](const Graph& g, const Query& q) { return evaluate(built, g, g.edges(), q).fails(task.solve(g, q)); };
   if (!fails(cx.graph, cx.query)) return cx;  // fails only in its own edge order: keep it as found
   Graph g = cx.graph;
   Query q = cx.query;
@@ -38,7 +38,9 @@ Counterexample shrink(const Construction& c, const Built& built, Counterexample 
   cx.query = q;
   cx.edge_order = g.edges();
   cx.expected = task.solve(g, q);
-  cx.got = evaluate(built, g, cx.edge_order, q);
+  const Answer a = evaluate(built, g, cx.edge_order, q);
+  cx.got = a.value;
+  cx.certificate = a.certificate(cx.expected);
   return cx;
 }
 

@@ -13,7 +13,27 @@ std::string Counterexample::describe() const {
   for (const auto& [a, b] : edge_order) order += (order.empty() ? "" : " ") + std::to_string(a) + "-" + std::to_string(b);
   return "graph6 " + to_graph6(graph) + " (n=" + std::to_string(graph.n()) + ", edges in token order: " +
          (order.empty() ? "none" : order) + "), query " + query.str() + ": expected " + std::to_string(expected) +
-         ", got " + (got ? std::to_string(*got) : "undefined") + " [" + variant + "]";
+         ", got " + (got ? std::to_string(*got) : "undefined") + " [" + variant + "]" +
+         (certificate.empty() ? "" : " (" + certificate + ")");
+}
+
+std::string Answer::certificate(long expected) const {
+  if (!certified) return "";
+  switch (certified->decision.status) {
+    case CertifiedDecision::Status::decided:
+      return std::string(value == expected ? "certified_correct" : "certified_wrong") + ", " + certified->str();
+    case CertifiedDecision::Status::boundary: return "boundary, " + certified->str();
+    case CertifiedDecision::Status::undetermined: return "undetermined, " + certified->str();
+  }
+  return "";
+}
+
+// The answer of the certified path, as an Answer.
+static Answer certified_answer(CertifiedResult r) {
+  Answer a;
+  if (r.decision.status != CertifiedDecision::Status::undetermined) a.value = r.decision.answer;
+  a.certified = std::move(r);
+  return a;
 }
 
 
@@ -58,8 +78,10 @@ namespace {
 struct GraphOutcome {
   long queries = 0, evaluations = 0, int64_overflows = 0, int128_overflows = 0;
   long wrong = 0, above = 0, below = 0, undefined = 0;
+  long certified = 0, integrality_broken = 0, undetermined = 0;
   int bits = 0;
-  std::optional<Counterexample> failure;
+  std::optional<Counterexample> failure, first_undetermined;
+  std::optional<Q> min_margin;
 };
 
 // Per-thread state.
@@ -67,7 +89,8 @@ struct GraphOutcome {
 class Worker {
  public:
   Worker(const Construction& c, const Built& built, const Task& task, const RunOptions& opt)
-      : c_(c), built_(built), task_(task), opt_(opt), eval_(built.model, opt.fast_path), reference_(built.model) {}
+      : c_(c), built_(built), task_(task), opt_(opt), eval_(built.model, opt.fast_path), reference_(built.model),
+        certified_(built.model, opt.max_rung), certified_only_(needs_certified(built.model)) {}
 
   GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
     GraphOutcome out;
@@ -85,6 +108,7 @@ class Worker {
       for (int o = 1; o < opt_.edge_orders; ++o) orders.push_back(shuffled(orders[0], seq * std::uint64_t{1000003} + static_cast<std::uint64_t>(o)));
 
     eval_.reset();  // per-graph statistics must not depend on which thread ran what
+    certified_.reset();
     const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
     const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
     for (const auto& order : orders) {
@@ -95,10 +119,30 @@ class Worker {
       for (std::size_t qi = 0; qi < queries.size(); ++qi) {
         embed_row(built_, x, task_row, task_token(queries[qi]));
         int tier = 0;
-        const std::optional<long> got = eval_.run(built_.decoder, x, task_row, tier, qi == 0 ? -1 : task_row);
-        if (tier >= 1 && opt_.fast_path) ++out.int64_overflows;
-        if (tier == 2 && opt_.fast_path) ++out.int128_overflows;
-        if (crosscheck && tier < 2 && qi % crosscheck_stride == 0) {
+        Answer got;
+        if (certified_only_) {
+          got = certified_answer(certified_.run(built_.decoder, x, task_row));
+        } else {
+          try {
+            got.value = eval_.run(built_.decoder, x, task_row, tier, qi == 0 ? -1 : task_row);
+          } catch (const not_exact&) {
+            eval_.reset();  // a tier's cache may hold a half-computed row
+            ++out.integrality_broken;
+            got = certified_answer(certified_.run(built_.decoder, x, task_row));
+          }
+        }
+        if (!got.certified && tier >= 1 && opt_.fast_path) ++out.int64_overflows;
+        if (!got.certified && tier == 2 && opt_.fast_path) ++out.int128_overflows;
+        if (got.certified) {
+          ++out.certified;
+          const CertifiedDecision& d = got.certified->decision;
+          if (d.status == CertifiedDecision::Status::decided && d.margin && (!out.min_margin || *d.margin < *out.min_margin))
+            out.min_margin = d.margin;
+          if (got.undetermined() && !out.first_undetermined)
+            out.first_undetermined = Counterexample{g, order, queries[qi], expected[qi], std::nullopt, built_.variant, got.certificate(expected[qi])};
+          out.undetermined += got.undetermined() ? 1 : 0;
+        }
+        if (crosscheck && !got.certified && tier < 2 && qi % crosscheck_stride == 0) {
           const std::vector<Q> fast_row = eval_.last_row(x, task_row, tier);
           reference_.reset();  // a from-scratch GMP pass: no cached row from earlier queries
           const std::vector<Q> exact_row = reference_.readout(x, task_row);
@@ -109,12 +153,13 @@ class Worker {
                                    to_string(fast_row[c]) + " vs " + to_string(exact_row[c]));
         }
         ++out.evaluations;
-        if (got != expected[qi]) {
+        if (got.fails(expected[qi])) {
           ++out.wrong;
-          if (!got) ++out.undefined;
-          else if (*got > expected[qi]) ++out.above;
+          if (!got.value) ++out.undefined;
+          else if (*got.value > expected[qi]) ++out.above;
           else ++out.below;
-          if (!out.failure) out.failure = Counterexample{g, order, queries[qi], expected[qi], got, built_.variant};
+          if (!out.failure)
+            out.failure = Counterexample{g, order, queries[qi], expected[qi], got.value, built_.variant, got.certificate(expected[qi])};
         }
         if (out.failure && opt_.stop_at_first) break;
       }
@@ -131,6 +176,8 @@ class Worker {
   const RunOptions& opt_;
   TieredEvaluator eval_;
   Evaluator<Fractions<Q>> reference_;  // the crosscheck's GMP pass
+  CertifiedEvaluator certified_;       // items no exact tier can evaluate
+  bool certified_only_;                // softmax(β) heads: every item is certified
   std::vector<std::vector<Query>> queries_by_n_;  // [n]: every query on n vertices
   std::vector<long> expected_;                    // [query] of the current graph
   Input input_;                                   // the current token matrix
@@ -189,6 +236,11 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
       stats.answered_below += o.below;
       stats.answered_undefined += o.undefined;
       if (o.failure && !stats.failure) stats.failure = o.failure;
+      stats.certified += o.certified;
+      stats.integrality_broken += o.integrality_broken;
+      stats.undetermined += o.undetermined;
+      if (o.first_undetermined && !stats.first_undetermined) stats.first_undetermined = o.first_undetermined;
+      if (o.min_margin && (!stats.min_margin || *o.min_margin < *stats.min_margin)) stats.min_margin = o.min_margin;
     }
     base += batch.size();
     if (stats.failure && opt.stop_at_first) break;
@@ -202,13 +254,20 @@ Input embed_tokens(const Built& built, const std::vector<Token>& tokens) {
   return x;
 }
 
-std::optional<long> evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order,
-                             const Query& query, bool fast_path) {
+Answer evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order, const Query& query,
+                bool fast_path) {
   const std::vector<Token> tokens = tokenize(g, order, query);
   const Input x = embed_tokens(built, tokens);
-  TieredEvaluator eval(built.model, fast_path);
-  int tier = 0;
-  return eval.run(built.decoder, x, x.rows - 1, tier);
+  if (!needs_certified(built.model)) {
+    try {
+      TieredEvaluator eval(built.model, fast_path);
+      int tier = 0;
+      return Answer{eval.run(built.decoder, x, x.rows - 1, tier), std::nullopt};
+    } catch (const not_exact&) {
+    }
+  }
+  CertifiedEvaluator certified(built.model);
+  return certified_answer(certified.run(built.decoder, x, x.rows - 1));
 }
 
 }  // namespace exactformer

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "exactformer/certified_arith.hpp"
 #include "exactformer/construction.hpp"
 #include "exactformer/fraction_arith.hpp"
 #include "exactformer/scaled_arith.hpp"
@@ -21,7 +22,24 @@ struct Counterexample {
   long expected = 0;
   std::optional<long> got;  // nullopt: the decoder was undefined (1/0)
   std::string variant;
+  std::string certificate;  // items the certified path answered: "certified_wrong, decided at 68 bits, margin ..."
   std::string describe() const;  // "graph6 DQc, edge order ..., query (0, 3): expected 1, got 0"
+};
+
+// One (graph, edge order, query)'s answer: exact, or from the certified path (softmax(β) heads, or a
+// softmax2 head whose b*score is not an integer on this input).
+struct Answer {
+  std::optional<long> value;                 // nullopt: undefined (1/0), or undetermined
+  std::optional<CertifiedResult> certified;  // set when the certified path answered
+  bool undetermined() const { return certified && certified->decision.status == CertifiedDecision::Status::undetermined; }
+  // A wrong answer: certified or exact; a decision value exactly on a boundary is wrong whatever it rounds to.
+  bool fails(long expected) const {
+    if (undetermined()) return false;
+    if (certified && certified->decision.status == CertifiedDecision::Status::boundary) return true;
+    return value != expected;
+  }
+  // "certified_correct, decided at 68 bits, margin 1/3" (empty for an exact answer).
+  std::string certificate(long expected) const;
 };
 
 struct RunOptions {
@@ -30,6 +48,7 @@ struct RunOptions {
   bool fast_path = true;        // ScaledEvaluator<int64>, then Checked128 on overflow, then GMP; false: GMP only
   int crosscheck_every = 251;   // on every k-th graph, at most 4 queries also through a from-scratch GMP pass: must be equal
   bool stop_at_first = true;
+  int max_rung = kDefaultMaxRung;  // the certified path's precision cap (kRungBits)
 };
 
 struct RunStats {
@@ -43,6 +62,13 @@ struct RunStats {
   long failing_graphs = 0, failing_evaluations = 0;
   long answered_above = 0, answered_below = 0, answered_undefined = 0;  // per evaluation: got > expected, <, none
   std::optional<Counterexample> failure;  // the first in stream order
+  // The certified path: (graph, query) pairs it answered (per edge order), those among them that a
+  // softmax2 model sent there because b*score was not an integer (its invariant broke), those it could
+  // not decide at the cap (the run then does not hold; not counterexamples), the first of them, and the
+  // smallest decision margin among its decided items.
+  long certified = 0, integrality_broken = 0, undetermined = 0;
+  std::optional<Counterexample> first_undetermined;
+  std::optional<Q> min_margin;
 };
 
 // Runs `built` (for at most n_max vertices) on every graph of `source`; graphs above n_max are a usage error.
@@ -51,9 +77,9 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
 // The input rows of a token sequence, as the construction embeds them.
 Input embed_tokens(const Built& built, const std::vector<Token>& tokens);
 
-// Evaluates one (graph, edge order, query); returns the decoded answer (nullopt when undefined).
-std::optional<long> evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order,
-                             const Query& query, bool fast_path = true);
+// Evaluates one (graph, edge order, query), on the certified path where the exact one cannot.
+Answer evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order, const Query& query,
+                bool fast_path = true);
 
 // Shrinks a counterexample: deletes edges and vertices (not the queried ones) while it still fails.
 Counterexample shrink(const Construction& c, const Built& built, Counterexample cx);
@@ -65,8 +91,9 @@ void embed_row(const Built& built, Input& x, int row, const Token& t);
 Token task_token(const Query& q);
 
 // The three tiers of exact evaluation, one schedule in three arithmetics: int64 rows over a shared
-// denominator (Scaled<int64>), int128 fractions (Fractions<Checked128>), GMP (Fractions<Q>). Each tier that overflows is reset (its cache may hold a half-computed row) and the
-// evaluation is redone one tier up.
+// denominator (Scaled<int64>), int128 fractions (Fractions<Checked128>), GMP (Fractions<Q>). Each tier
+// that overflows is reset (its cache may hold a half-computed row) and the evaluation is redone one tier
+// up. A weight no tier can hold throws not_exact (the caller resets, and goes to the certified path).
 class TieredEvaluator {
  public:
   TieredEvaluator(const Model& m, bool fast_path) : exact_(m) {

@@ -7,8 +7,10 @@
 //        sum_terms 2^-e_j v_j  /  sum_terms 2^-e_j
 //     hard         the argmax set of the visible scores, every shift 0      (averaging hard attention)
 //     softmax2(b)  every visible key, e_j = b s_top - b s_j                 (b s_j must be an integer)
+//     softmax(β)   weights e^(β s_j): transcendental, no exact terms; only the certified arithmetic
+//                  (certified_arith.hpp) evaluates it, as it does softmax2 where b s_j is not an integer
 //
-// So hard attention is softmax2 restricted to the argmax set with equal weights, and an arithmetic
+// So hard attention is softmax2 restricted to the argmax set with equal weights, and an exact arithmetic
 // implements one thing: a weighted average with weights 2^-e_j. A new mode is a new case here.
 #pragma once
 #include <cstddef>
@@ -22,14 +24,23 @@
 
 namespace exactformer {
 
-enum class AttentionKind { hard, softmax2 };
+enum class AttentionKind { hard, softmax2, softmax };
 
 struct AttentionMode {
   AttentionKind kind = AttentionKind::hard;
-  int b = 0;  // softmax2 only: weights proportional to 2^(b * score)
+  int b = 0;     // softmax2 only: weights proportional to 2^(b * score)
+  Q beta = 0;    // softmax only: weights proportional to e^(beta * score), beta > 0 rational
   static AttentionMode hard() { return {}; }
-  static AttentionMode softmax2(int b) { return {AttentionKind::softmax2, b}; }
-  std::string str() const { return kind == AttentionKind::hard ? "hard" : "softmax2(" + std::to_string(b) + ")"; }
+  static AttentionMode softmax2(int b) { return {AttentionKind::softmax2, b, 0}; }
+  static AttentionMode softmax(const Q& beta) { return {AttentionKind::softmax, 0, beta}; }
+  std::string str() const {
+    switch (kind) {
+      case AttentionKind::hard: return "hard";
+      case AttentionKind::softmax2: return "softmax2(" + std::to_string(b) + ")";
+      case AttentionKind::softmax: return "softmax(" + beta.str() + ")";
+    }
+    return "?";
+  }
   friend bool operator==(const AttentionMode&, const AttentionMode&) = default;
 };
 
@@ -55,7 +66,8 @@ inline constexpr long kMaxAttentionShift = 1L << 40;
 //   s.times_b(j, b)  -> std::optional<long>  b * score j if it is an integer (nullopt if it is not); an
 //                                            arithmetic that cannot hold it throws its own Overflow
 //   s.exact(j)       -> Q                    score j exactly (for the error message only)
-// Throws usage_error when softmax2's integrality breaks or a shift exceeds kMaxAttentionShift.
+// Throws not_exact for softmax, and for softmax2 when its integrality breaks; usage_error when a shift
+// exceeds kMaxAttentionShift.
 template <class Scores>
 void attention_terms(const AttentionMode& mode, std::size_t visible, const Scores& s, std::vector<AttentionTerm>& terms) {
   EXACTFORMER_ASSERT(visible > 0, "attention over an empty set");
@@ -68,11 +80,12 @@ void attention_terms(const AttentionMode& mode, std::size_t visible, const Score
       if (!s.greater(top, j)) terms.push_back({j, 0});
     return;
   }
+  if (mode.kind == AttentionKind::softmax) throw not_exact("softmax(" + mode.beta.str() + "): weights e^(beta*score) are not rational");
   long best = 0;
   for (std::size_t j = 0; j < visible; ++j) {
     const std::optional<long> bs = s.times_b(j, mode.b);
     if (!bs)
-      throw usage_error("softmax2(" + std::to_string(mode.b) + "): b*score = " + to_string(Q(mode.b) * s.exact(j)) +
+      throw not_exact("softmax2(" + std::to_string(mode.b) + "): b*score = " + to_string(Q(mode.b) * s.exact(j)) +
                         " is not an integer");
     terms.push_back({j, *bs});
     if (j == 0 || *bs > best) best = *bs;

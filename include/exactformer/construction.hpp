@@ -23,6 +23,7 @@ struct Variant {
   AttentionKind kind = AttentionKind::hard;
   std::optional<int> b;   // softmax2: explicit b; default the proven b(n) + b_offset
   int b_offset = 0;
+  Q beta = 0;             // softmax: weights e^(beta * score), beta > 0 (certified evaluation only)
   int code_bits_offset = 0;
   int layers_offset = 0;
   static Variant hard() { return {}; }
@@ -36,9 +37,20 @@ struct Variant {
     v.b_offset = b_offset;
     return v;
   }
-  // The attention mode: hard, or softmax2 with b (if given) else proven_b + b_offset.
+  static Variant softmax(const Q& beta) {
+    Variant v;
+    v.kind = AttentionKind::softmax;
+    v.beta = beta;
+    return v;
+  }
+  // The attention mode: hard, softmax2 with b (if given) else proven_b + b_offset, or softmax(beta).
   AttentionMode mode(int proven_b) const {
-    return kind == AttentionKind::hard ? AttentionMode::hard() : AttentionMode::softmax2(b.value_or(proven_b + b_offset));
+    switch (kind) {
+      case AttentionKind::hard: return AttentionMode::hard();
+      case AttentionKind::softmax2: return AttentionMode::softmax2(b.value_or(proven_b + b_offset));
+      case AttentionKind::softmax: return AttentionMode::softmax(beta);
+    }
+    return AttentionMode::hard();
   }
   std::string str() const;  // "hard", "softmax2(b(n))", "softmax2(b(n)-1)", "hard, k(n)-1 code bits"
 };

@@ -6,8 +6,15 @@
 
 namespace exactformer {
 
-// Bad input or arguments: malformed graph6, n out of range, unknown name, non-integer b*score.
+// Bad input or arguments: malformed graph6, n out of range, unknown name.
 struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// An exact arithmetic met an attention weight it cannot represent: e^(beta s) (softmax), or 2^(b s) with
+// b s not an integer (softmax2 off its construction's invariant). Not an input error: the checker
+// evaluates that (graph, query) on the certified path instead (certified_arith.hpp).
+struct not_exact : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 

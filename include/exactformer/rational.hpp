@@ -49,7 +49,7 @@ inline Q pow2_neg(unsigned long e) {
 // Canonical "p/q" or "p".
 inline std::string to_string(const Q& x) { return x.str(); }
 
-// Parses "p" or "p/q" (optional sign); throws usage_error on anything else. Result is canonical.
+// Parses "p", "p/q" or a decimal "d.ddd" (optional sign), exactly; throws usage_error on anything else.
 Q parse_rational(const std::string& s);
 
 // A small exact rational p/d (d > 0) given by a construction for its embedding; converts exactly to

@@ -8,6 +8,44 @@
 
 namespace exactformer {
 
+namespace cli {
+
+void ModeOptions::add_to(CLI::App* app) {
+  app->add_option("--mode", mode, "attention mode: hard, softmax2 (weights 2^(b s), exact; certified where b s is not an integer) "
+                                   "or softmax (weights e^(beta s), certified)")
+      ->check(CLI::IsMember({"hard", "softmax2", "softmax"}))
+      ->capture_default_str();
+  app->add_option("--b", b, "softmax2 base-2 inverse temperature (default: the construction's proven b(n))")->check(CLI::Range(0, 1000));
+  app->add_option("--beta", beta, "softmax inverse temperature, an exact positive rational: P, P/Q or a decimal like 4.4375");
+  app->add_option("--max-bits", max_bits, "certified path: precision cap in bits (rungs 68, 134, 267, 533, 1065, 2128)")
+      ->check(CLI::Range(68L, 2128L))
+      ->capture_default_str();
+}
+
+Variant ModeOptions::variant() const {
+  EXACTFORMER_REQUIRE(!b || mode == "softmax2", "--b needs --mode softmax2");
+  EXACTFORMER_REQUIRE(beta.empty() || mode == "softmax", "--beta needs --mode softmax");
+  if (mode == "hard") return Variant::hard();
+  if (mode == "softmax2") {
+    Variant v = Variant::softmax2();
+    v.b = b;
+    return v;
+  }
+  EXACTFORMER_REQUIRE(!beta.empty(), "--mode softmax needs --beta P/Q");
+  const Q value = parse_rational(beta);
+  EXACTFORMER_REQUIRE(value > 0, "--beta must be positive (got " + value.str() + ")");
+  EXACTFORMER_REQUIRE(value <= 1000000, "--beta must be at most 1000000 (got " + value.str() + ")");
+  return Variant::softmax(value);
+}
+
+int ModeOptions::max_rung() const {
+  int r = 0;
+  while (r + 1 < kRungs && kRungBits[r + 1] <= max_bits) ++r;
+  return r;
+}
+
+}  // namespace cli
+
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, const Registry& registry) {
   CLI::App app{"exactformer: hand-built transformers for graph tasks, run in exact rational arithmetic and checked\n"
                "against ground-truth solvers on every small graph and every query."};

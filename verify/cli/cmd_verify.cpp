@@ -15,8 +15,7 @@ struct VerifyOptions {
   std::string construction;
   int n = 0;
   std::string graphs = "labelled";
-  std::string mode = "hard";
-  std::optional<int> b;
+  ModeOptions mode;
   int code_bits_offset = 0;
   int jobs = default_jobs();
   int orders = 2;
@@ -29,15 +28,14 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   const Construction& c = ctx.registry.find(o.construction);
   EXACTFORMER_REQUIRE(o.code_bits_offset == 0 || c.has_code_bits(),
                       "--code-bits-offset: " + c.name() + " has no vertex codes (only edge_existence and node_degree do)");
-  Variant v = o.mode == "hard" ? Variant::hard() : Variant::softmax2();
-  v.b = o.b;
+  Variant v = o.mode.variant();
   v.code_bits_offset = o.code_bits_offset;
-  EXACTFORMER_REQUIRE(!o.b || o.mode == "softmax2", "--b needs --mode softmax2");
   const Built built = c.build(o.n, v);
   RunOptions ro;
   ro.jobs = o.jobs;
   ro.edge_orders = o.orders;
   ro.fast_path = !o.gmp_only;
+  ro.max_rung = o.mode.max_rung();
 
   std::unique_ptr<GraphSource> source;
   std::ifstream file;
@@ -64,19 +62,29 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   out << "graphs " << s.graphs << ", (graph, query) pairs " << s.queries << ", forward passes " << s.evaluations
       << " (edge orders per graph: " << (c.order_invariant() ? o.orders : 1) << "), int64 overflows " << s.int64_overflows << " (of which int128 " << s.int128_overflows << ")"
       << ", max activation bits " << s.max_activation_bits << ", " << std::fixed << std::setprecision(2) << secs << " s\n";
+  if (s.certified > 0) {
+    out << "certified path (natural softmax, or softmax2 off its integrality invariant): " << s.certified << " forward passes";
+    if (s.integrality_broken > 0) out << ", of which " << s.integrality_broken << " because b*score was not an integer (the construction's invariant broke)";
+    out << "; undetermined at " << kRungBits[ro.max_rung] << " bits: " << s.undetermined;
+    if (s.min_margin) out << "; smallest decision margin " << approx(*s.min_margin);
+    out << "\n";
+  }
   for (const auto& d : diff) out << "shape mismatch: " << d << "\n";
   if (s.failure) {
     out << "COUNTEREXAMPLE " << s.failure->describe() << "\n";
     if (shrunk) out << "shrunk: " << shrunk->describe() << "\n";
   }
-  const bool ok = !s.failure && diff.empty();
-  out << (ok ? "HOLDS" : "FAILS") << "\n";
+  if (s.first_undetermined) out << "first undetermined (not a counterexample): " << s.first_undetermined->describe() << "\n";
+  const bool ok = !s.failure && diff.empty() && s.undetermined == 0;
+  out << (ok ? "HOLDS" : s.failure || !diff.empty() ? "FAILS" : "UNDETERMINED") << "\n";
   if (!o.json.empty()) {
     std::ostringstream j;
     j << "{\"format\": \"exactformer-verify/1\", \"construction\": " << json_string(c.name()) << ", \"variant\": "
       << json_string(built.variant) << ", \"n\": " << o.n << ", \"coverage\": " << json_string(source->describe())
       << ", \"holds\": " << (ok ? "true" : "false") << ", \"graphs\": " << s.graphs << ", \"queries\": " << s.queries
-      << ", \"evaluations\": " << s.evaluations << ", \"int64_overflows\": " << s.int64_overflows << ", \"int128_overflows\": " << s.int128_overflows << ", \"seconds\": " << secs
+      << ", \"evaluations\": " << s.evaluations << ", \"certified\": " << s.certified << ", \"integrality_broken\": " << s.integrality_broken
+      << ", \"undetermined\": " << s.undetermined << ", \"min_margin\": " << (s.min_margin ? json_string(s.min_margin->str()) : "null")
+      << ", \"int64_overflows\": " << s.int64_overflows << ", \"int128_overflows\": " << s.int128_overflows << ", \"seconds\": " << secs
       << ", \"measured\": " << shape_json(measured) << ", \"claimed\": " << shape_json(claimed) << ", \"counterexample\": "
       << (s.failure ? json_string(s.failure->describe()) : "null") << "}\n";
     write_file_atomically(o.json, j.str());
@@ -94,8 +102,7 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   verify->add_option("--n", vo.n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
   verify->add_option("--graphs", vo.graphs, "labelled (every labelled graph with 1..N vertices), a graph6 FILE, or - for stdin")
       ->capture_default_str();
-  verify->add_option("--mode", vo.mode, "attention mode")->check(CLI::IsMember({"hard", "softmax2"}))->capture_default_str();
-  verify->add_option("--b", vo.b, "softmax2 base-2 inverse temperature (default: the construction's proven b(n))")->check(CLI::Range(0, 1000));
+  vo.mode.add_to(verify);
   verify->add_option("--code-bits-offset", vo.code_bits_offset, "build with k(n) + OFFSET code bits (e.g. -1: one below the bound)")
       ->check(CLI::Range(-64, 64));
   verify->add_option("--jobs", vo.jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();

@@ -32,6 +32,18 @@ Command add_trace(CLI::App& app, const Context& ctx);
 Command add_bench(CLI::App& app, const Context& ctx);
 Command add_docs(CLI::App& app, const Context& ctx);
 
+// --mode hard|softmax2|softmax, --b, --beta and --max-bits (verify, trace, bench): the variant, refusing a
+// knob the mode does not use.
+struct ModeOptions {
+  std::string mode = "hard";
+  std::optional<int> b;
+  std::string beta;
+  long max_bits = kRungBits[kDefaultMaxRung];
+  void add_to(CLI::App* app);
+  Variant variant() const;  // usage_error on --b without softmax2, --beta without softmax, ...
+  int max_rung() const;     // the highest rung with at most max_bits bits
+};
+
 // Shared by check and docs.
 int default_jobs();
 struct CheckCliOptions {

@@ -4,7 +4,7 @@
 namespace exactformer {
 
 std::string Variant::str() const {
-  std::string s = kind == AttentionKind::hard ? "hard" : "softmax2";
+  std::string s = kind == AttentionKind::hard ? "hard" : kind == AttentionKind::softmax2 ? "softmax2" : "softmax(beta=" + beta.str() + ")";
   if (kind == AttentionKind::softmax2) {
     if (b) s += "(b=" + std::to_string(*b) + ")";
     else if (b_offset != 0) s += "(b(n)" + std::to_string(b_offset) + ")";

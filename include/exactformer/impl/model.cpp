@@ -150,6 +150,7 @@ MatQ forward(const Model& model, const MatQ& x0, Record* record) {
 }
 
 Q parse_rational(const std::string& s) {
+  const std::string quoted = "\"" + (s.size() <= 40 ? s : s.substr(0, 40) + "...") + "\"";
   std::size_t i = 0;
   const auto digits = [&](std::size_t from) {
     std::size_t j = from;
@@ -158,15 +159,24 @@ Q parse_rational(const std::string& s) {
   };
   if (i < s.size() && s[i] == '-') ++i;
   std::size_t e = digits(i);
-  EXACTFORMER_REQUIRE(e > i, "not a rational: \"" + s + "\"");
+  EXACTFORMER_REQUIRE(e > i, "not a rational: " + quoted);
   Z num(s.substr(0, e));
   Z den(1);
-  if (e < s.size()) {
-    EXACTFORMER_REQUIRE(s[e] == '/', "not a rational: \"" + s + "\"");
+  if (e < s.size() && s[e] == '.') {  // a decimal d.ddd, exactly
     const std::size_t e2 = digits(e + 1);
-    EXACTFORMER_REQUIRE(e2 == s.size() && e2 > e + 1, "not a rational: \"" + s + "\"");
+    EXACTFORMER_REQUIRE(e2 == s.size() && e2 > e + 1, "not a rational: " + quoted);
+    const std::string frac = s.substr(e + 1);
+    Z scale(1);
+    for (std::size_t k = 0; k < frac.size(); ++k) scale *= 10;
+    const Z whole = num < 0 || (!s.empty() && s[0] == '-') ? -(abs(num) * scale + Z(frac)) : num * scale + Z(frac);
+    return Q(whole, scale);
+  }
+  if (e < s.size()) {
+    EXACTFORMER_REQUIRE(s[e] == '/', "not a rational: " + quoted);
+    const std::size_t e2 = digits(e + 1);
+    EXACTFORMER_REQUIRE(e2 == s.size() && e2 > e + 1, "not a rational: " + quoted);
     den = Z(s.substr(e + 1));
-    EXACTFORMER_REQUIRE(den != 0, "zero denominator: \"" + s + "\"");
+    EXACTFORMER_REQUIRE(den != 0, "zero denominator: " + quoted);
   }
   return Q(num, den);
 }
