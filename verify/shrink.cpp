@@ -5,9 +5,9 @@
 
 namespace exactformer {
 
-Counterexample shrink(const Construction& c, const Built& built, Counterexample cx) {
+Counterexample shrink(const Construction& c, const Built& built, Counterexample cx, std::optional<long> fixed_point) {
   const Task& task = find_task(c.task());
-  const auto fails = [&](const Graph& g, const Query& q) { return evaluate(built, g, g.edges(), q).fails(task.solve(g, q)); };
+  const auto fails = [&](const Graph& g, const Query& q) { return evaluate(built, g, g.edges(), q, true, fixed_point).fails(task.solve(g, q)); };
   if (!fails(cx.graph, cx.query)) return cx;  // fails only in its own edge order: keep it as found
   Graph g = cx.graph;
   Query q = cx.query;
@@ -38,7 +38,7 @@ Counterexample shrink(const Construction& c, const Built& built, Counterexample 
   cx.query = q;
   cx.edge_order = g.edges();
   cx.expected = task.solve(g, q);
-  const Answer a = evaluate(built, g, cx.edge_order, q);
+  const Answer a = evaluate(built, g, cx.edge_order, q, true, fixed_point);
   cx.got = a.value;
   cx.certificate = a.certificate(cx.expected);
   return cx;

@@ -79,7 +79,7 @@ struct GraphOutcome {
   long queries = 0, evaluations = 0, int64_overflows = 0, int128_overflows = 0;
   long wrong = 0, above = 0, below = 0, undefined = 0;
   long certified = 0, integrality_broken = 0, undetermined = 0;
-  int bits = 0;
+  int bits = 0, integer_bits = 0;
   std::optional<Counterexample> failure, first_undetermined;
   std::optional<Q> min_margin;
 };
@@ -89,7 +89,7 @@ struct GraphOutcome {
 class Worker {
  public:
   Worker(const Construction& c, const Built& built, const Task& task, const RunOptions& opt)
-      : c_(c), built_(built), task_(task), opt_(opt), eval_(built.model, opt.fast_path), reference_(built.model),
+      : c_(c), built_(built), task_(task), opt_(opt), eval_(built.model, opt.fast_path, opt.fixed_point), reference_(built.model),
         certified_(built.model, opt.max_rung), certified_only_(needs_certified(built.model)) {}
 
   GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
@@ -109,7 +109,7 @@ class Worker {
 
     eval_.reset();  // per-graph statistics must not depend on which thread ran what
     certified_.reset();
-    const bool crosscheck = opt_.fast_path && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
+    const bool crosscheck = opt_.fast_path && !opt_.fixed_point && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
     const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
     for (const auto& order : orders) {
       const std::vector<Token> tokens = tokenize(g, order, queries.front());
@@ -125,7 +125,9 @@ class Worker {
         } else {
           try {
             got.value = eval_.run(built_.decoder, x, task_row, tier, qi == 0 ? -1 : task_row);
-          } catch (const not_exact&) {
+          } catch (const not_exact& e) {
+            if (opt_.fixed_point)
+              throw usage_error(std::string("FP_p is defined here for weights that are rational on every input; ") + e.what());
             eval_.reset();  // a tier's cache may hold a half-computed row
             ++out.integrality_broken;
             got = certified_answer(certified_.run(built_.decoder, x, task_row));
@@ -166,6 +168,7 @@ class Worker {
       if (out.failure && opt_.stop_at_first) break;
     }
     out.bits = eval_.max_activation_bits();
+    out.integer_bits = eval_.max_integer_bits();
     return out;
   }
 
@@ -230,6 +233,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
       stats.int64_overflows += o.int64_overflows;
       stats.int128_overflows += o.int128_overflows;
       stats.max_activation_bits = std::max(stats.max_activation_bits, o.bits);
+      stats.max_integer_bits = std::max(stats.max_integer_bits, o.integer_bits);
       stats.failing_graphs += o.failure ? 1 : 0;
       stats.failing_evaluations += o.wrong;
       stats.answered_above += o.above;
@@ -255,15 +259,16 @@ Input embed_tokens(const Built& built, const std::vector<Token>& tokens) {
 }
 
 Answer evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order, const Query& query,
-                bool fast_path) {
+                bool fast_path, std::optional<long> fixed_point) {
   const std::vector<Token> tokens = tokenize(g, order, query);
   const Input x = embed_tokens(built, tokens);
-  if (!needs_certified(built.model)) {
+  if (fixed_point || !needs_certified(built.model)) {
     try {
-      TieredEvaluator eval(built.model, fast_path);
+      TieredEvaluator eval(built.model, fast_path, fixed_point);
       int tier = 0;
       return Answer{eval.run(built.decoder, x, x.rows - 1, tier), std::nullopt};
-    } catch (const not_exact&) {
+    } catch (const not_exact& e) {
+      if (fixed_point) throw usage_error(e.what());
     }
   }
   CertifiedEvaluator certified(built.model);

@@ -49,6 +49,7 @@ struct RunOptions {
   int crosscheck_every = 251;   // on every k-th graph, at most 4 queries also through a from-scratch GMP pass: must be equal
   bool stop_at_first = true;
   int max_rung = kDefaultMaxRung;  // the certified path's precision cap (kRungBits)
+  std::optional<long> fixed_point;  // p: evaluate the fixed-point model FP_p (GMP only) instead of the exact one
 };
 
 struct RunStats {
@@ -58,6 +59,7 @@ struct RunStats {
   long int64_overflows = 0;   // evaluations that overflowed int64 (redone in int128)
   long int128_overflows = 0;  // ... that also overflowed int128 (redone in GMP)
   int max_activation_bits = 0;
+  int max_integer_bits = 0;  // FP_p: the largest integer part (bits) of any rounded or residual value
   // Without stop_at_first, every wrong answer is counted: graphs with one or more, and by direction.
   long failing_graphs = 0, failing_evaluations = 0;
   long answered_above = 0, answered_below = 0, answered_undefined = 0;  // per evaluation: got > expected, <, none
@@ -78,11 +80,12 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
 Input embed_tokens(const Built& built, const std::vector<Token>& tokens);
 
 // Evaluates one (graph, edge order, query), on the certified path where the exact one cannot.
+// fixed_point: p of FP_p instead of the exact model.
 Answer evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order, const Query& query,
-                bool fast_path = true);
+                bool fast_path = true, std::optional<long> fixed_point = std::nullopt);
 
 // Shrinks a counterexample: deletes edges and vertices (not the queried ones) while it still fails.
-Counterexample shrink(const Construction& c, const Built& built, Counterexample cx);
+Counterexample shrink(const Construction& c, const Built& built, Counterexample cx, std::optional<long> fixed_point = std::nullopt);
 
 // The token matrix of a token sequence, as the construction embeds it; embed_row rewrites one row.
 Input embed_tokens(const Built& built, const std::vector<Token>& tokens);
@@ -96,8 +99,9 @@ Token task_token(const Query& q);
 // up. A weight no tier can hold throws not_exact (the caller resets, and goes to the certified path).
 class TieredEvaluator {
  public:
-  TieredEvaluator(const Model& m, bool fast_path) : exact_(m) {
-    if (!fast_path) return;
+  // grid: FP_p with p = *grid, in GMP only.
+  TieredEvaluator(const Model& m, bool fast_path, std::optional<long> grid = std::nullopt) : exact_(m, nullptr, grid) {
+    if (!fast_path || grid) return;
     try {
       t64_.emplace(m);
     } catch (const Overflow&) {
@@ -165,6 +169,7 @@ class TieredEvaluator {
     if (tier == 2) out = exact_.readout(x, row);
     return out;
   }
+  int max_integer_bits() const { return exact_.arithmetic().max_integer_bits(); }
   int max_activation_bits() const {
     return std::max({bits_, exact_.max_activation_bits(), t64_ ? t64_->max_activation_bits() : 0,
                      t128_ ? t128_->max_activation_bits() : 0});

@@ -147,6 +147,7 @@ class Evaluator {
   const std::vector<Row>& rows_after(std::size_t l) const { return cache_[l + 1].x; }
 
   int max_activation_bits() const { return arith_.max_bits(); }
+  const Arith& arithmetic() const { return arith_; }
   // Forgets every cached value (keeping the memory) and the activation-bit maximum: before the next
   // graph, or after an Overflow left a cache half-updated.
   void reset() {

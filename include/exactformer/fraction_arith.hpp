@@ -8,9 +8,17 @@
 // each by the bit size of its reduced fraction.
 // An optional PassObserver sees every score, hard argmax set, residual row and hidden pre-activation:
 // the audit (verify/audit.hpp) is one.
+//
+// With S = Q and a grid 2^-p this is the fixed-point model FP_p (precision.md §3.2; docs/precision.md):
+// every weight, bias and embedding entry (R0), projection entry (R1), score (R2), attention weight (R3:
+// mode(S) evaluated exactly on the rounded scores, then each key's weight rounded), head output (R4),
+// head output times W_O (R5) and MLP affine output (R6) is rounded once to 2^-p Z, ties to even; dot
+// products are exact, so the result does not depend on token order. Residual sums and ReLU stay on the
+// grid. max_integer_bits() is then the largest integer part (in bits) of any rounded or residual value.
 #pragma once
 #include <cmath>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "exactformer/evaluator.hpp"
@@ -42,8 +50,10 @@ class Fractions {
   using Readout = Row;
   using Traits = ScalarTraits<S>;
 
-  explicit Fractions(const Model& model, PassObserver<S>* observer = nullptr) : observer_(observer) {
-    const auto convert = [](const Q& w) { return Traits::from(w); };
+  explicit Fractions(const Model& model, PassObserver<S>* observer = nullptr, std::optional<long> grid_bits = std::nullopt)
+      : observer_(observer), grid_(grid_bits) {
+    EXACTFORMER_ASSERT((!grid_ || std::is_same_v<S, Q>), "the fixed-point model runs in GMP rationals");
+    const auto convert = [this](const Q& w) { return rounded(Traits::from(w)); };
     for (const Layer& layer : model.layers) {
       LayerW lw;
       for (const Head& h : layer.heads)
@@ -51,7 +61,7 @@ class Fractions {
                                  sparse<S>(h.wo, convert), h.mode, h.mask});
       for (const Affine& a : layer.mlp.layers) {
         Row b;
-        for (Eigen::Index j = 0; j < a.bias.size(); ++j) b.push_back(Traits::from(a.bias(j)));
+        for (Eigen::Index j = 0; j < a.bias.size(); ++j) b.push_back(rounded(Traits::from(a.bias(j))));
         lw.mlp.push_back(AffineW{sparse<S>(a.w, convert), std::move(b)});
       }
       layers_.push_back(std::move(lw));
@@ -60,9 +70,9 @@ class Fractions {
 
   std::size_t heads(std::size_t l) const { return layers_[l].heads.size(); }
 
-  void input(const Frac64* cells, int d, Row& out) const {
+  void input(const Frac64* cells, int d, Row& out) {
     out.resize(static_cast<std::size_t>(d));
-    for (std::size_t c = 0; c < out.size(); ++c) out[c] = Traits::from(cells[c]);
+    for (std::size_t c = 0; c < out.size(); ++c) out[c] = rounded(Traits::from(cells[c]));
   }
 
   void project(std::size_t l, std::size_t h, Projection p, const Row& x, Row& out) {
@@ -70,6 +80,7 @@ class Fractions {
     const SparseMatrix<S>& w = p == Projection::query ? hw.wq : p == Projection::key ? hw.wk : hw.wv;
     out.assign(static_cast<std::size_t>(w.cols), S(0));
     add_product(out, x, w);
+    round_all(out);
   }
 
   static void difference(const Row& a, const Row& b, Row& out) {
@@ -92,8 +103,16 @@ class Fractions {
     y = in.x[i];
     for (std::size_t h = 0; h < lw.heads.size(); ++h) {
       attend(l, h, i, in, attended_);
-      add_product(y, attended_, lw.heads[h].wo);
+      if (!grid_) {
+        add_product(y, attended_, lw.heads[h].wo);
+        continue;
+      }
+      projected_.assign(y.size(), S(0));  // P_h = rho(H_h W_O), then added
+      add_product(projected_, attended_, lw.heads[h].wo);
+      round_all(projected_);
+      for (std::size_t c = 0; c < y.size(); ++c) y[c] += projected_[c];
     }
+    note_integer_bits(y);
     if (observer_) observer_->residual(l, Sublayer::attention, i, y);
     if (lw.mlp.empty()) return;
     mlp(l, i, y);
@@ -109,7 +128,11 @@ class Fractions {
   }
 
   int max_bits() const { return max_bits_; }
-  void reset_bits() { max_bits_ = 0; }
+  void reset_bits() {
+    max_bits_ = 0;
+    max_integer_bits_ = 0;
+  }
+  int max_integer_bits() const { return max_integer_bits_; }
 
  private:
   struct HeadW {
@@ -129,6 +152,32 @@ class Fractions {
   void note(const S& v) {
     const int b = Traits::bits(v);
     if (b > max_bits_) max_bits_ = b;
+  }
+
+  // FP_p: x rounded to the grid (the identity without one).
+  S rounded(S x) {
+    if constexpr (std::is_same_v<S, Q>) {
+      if (grid_) {
+        x = round_to_grid(x, *grid_);
+        note_integer_bits(x);
+      }
+    }
+    return x;
+  }
+  void round_all(Row& row) {
+    if (grid_)
+      for (S& v : row) v = rounded(v);
+  }
+  void note_integer_bits(const Row& row) {
+    if constexpr (std::is_same_v<S, Q>)
+      if (grid_)
+        for (const S& v : row) note_integer_bits(v);
+  }
+  void note_integer_bits(const S& v) {
+    if constexpr (std::is_same_v<S, Q>) {
+      const int b = bit_length(Z(numerator(abs(v)) / denominator(v)));
+      if (b > max_integer_bits_) max_integer_bits_ = b;
+    }
   }
 
   // acc += x W; every entry of acc noted.
@@ -152,6 +201,7 @@ class Fractions {
       const Row& k = in.k[h][j];
       for (std::size_t c = 0; c < query.size(); ++c)
         if (query[c] != S(0) && k[c] != S(0)) s += query[c] * k[c];
+      s = rounded(s);
       note(s);
       if (observer_) observer_->score(l, h, i, j, s);
       scores_[j] = s;
@@ -169,6 +219,19 @@ class Fractions {
     attention_terms(hw.mode, visible, scores, terms_);
     if (observer_ && hw.mode.kind == AttentionKind::hard) observer_->hard_argmax(l, h, i, terms_, in.v[h]);
     out.assign(static_cast<std::size_t>(hw.wv.cols), S(0));
+    if (grid_) {  // FP_p: each key's weight rounded, then the weighted sum
+      S total(0);
+      for (const AttentionTerm& t : terms_) total += Traits::pow2_neg(t.shift);
+      for (const AttentionTerm& t : terms_) {
+        const S w = rounded(Traits::pow2_neg(t.shift) / total);
+        const Row& v = in.v[h][t.key];
+        if (w != S(0))
+          for (std::size_t c = 0; c < out.size(); ++c) out[c] += w * v[c];
+      }
+      round_all(out);
+      for (const S& v : out) note(v);
+      return;
+    }
     S total(0);
     for (const AttentionTerm& t : terms_) {
       const Row& v = in.v[h][t.key];
@@ -196,6 +259,7 @@ class Fractions {
     for (std::size_t k = 0; k < stack.size(); ++k) {
       next_ = stack[k].bias;
       add_product(next_, hidden_, stack[k].w);
+      round_all(next_);
       if (k + 1 < stack.size()) {
         if (observer_) observer_->hidden(l, k + 1, i, next_);
         for (S& v : next_)
@@ -205,14 +269,16 @@ class Fractions {
     }
     for (std::size_t c = 0; c < a.size(); ++c) a[c] += hidden_[c];
     for (const S& v : a) note(v);
+    note_integer_bits(a);
   }
 
   PassObserver<S>* observer_;
   std::vector<LayerW> layers_;
   std::vector<S> scores_;
   std::vector<AttentionTerm> terms_;
-  Row attended_, hidden_, next_, result_;
-  int max_bits_ = 0;
+  std::optional<long> grid_;  // FP_p: p
+  Row attended_, projected_, hidden_, next_, result_;
+  int max_bits_ = 0, max_integer_bits_ = 0;
 };
 
 }  // namespace exactformer

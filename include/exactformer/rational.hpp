@@ -46,6 +46,21 @@ inline Q pow2_neg(unsigned long e) {
   return r;
 }
 
+// rho_p(x) = 2^-p RNE(2^p x): x rounded to the grid 2^-p Z, ties to even (p >= 0), exactly. Underflow is
+// built in: |x| < 2^-p-1 gives 0, and so does |x| = 2^-p-1 (the tie goes to the even value 0).
+inline Q round_to_grid(const Q& x, long p) {
+  Q t = x;
+  mpq_mul_2exp(t.backend().data(), t.backend().data(), static_cast<mp_bitcnt_t>(p));
+  Z f;
+  mpz_fdiv_q(f.backend().data(), mpq_numref(t.backend().data()), mpq_denref(t.backend().data()));  // floor
+  const Q frac = t - Q(f);
+  const Q half(Z(1), Z(2));
+  if (frac > half || (frac == half && mpz_odd_p(f.backend().data()))) f += 1;
+  Q r(f);
+  mpq_div_2exp(r.backend().data(), r.backend().data(), static_cast<mp_bitcnt_t>(p));
+  return r;
+}
+
 // Canonical "p/q" or "p".
 inline std::string to_string(const Q& x) { return x.str(); }
 

@@ -31,6 +31,7 @@ Command add_bounds(CLI::App& app, const Context& ctx);
 Command add_trace(CLI::App& app, const Context& ctx);
 Command add_bench(CLI::App& app, const Context& ctx);
 Command add_docs(CLI::App& app, const Context& ctx);
+Command add_precision(CLI::App& app, const Context& ctx);
 
 // --mode hard|softmax2|softmax, --b, --beta and --max-bits (verify, trace, bench): the variant, refusing a
 // knob the mode does not use.

@@ -1,0 +1,165 @@
+// exactformer precision: the smallest p*, b*, β* of constructions over every labelled graph (verify/precision.hpp).
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "precision.hpp"
+#include "report.hpp"
+
+namespace exactformer::cli {
+namespace {
+
+struct PrecisionCliOptions {
+  std::vector<std::string> names;
+  bool all = false;
+  std::string ns = "4";
+  std::string models = "fp,softmax2,softmax";
+  std::string step = "1/64";
+  int jobs = default_jobs();
+  std::string json, markdown;
+  long max_bits = kRungBits[kDefaultMaxRung];
+};
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(item);
+  return out;
+}
+
+std::string value_text(const PrecisionResult& r, const std::optional<Q>& v) {
+  if (!v) return "—";
+  if (r.model != PrecisionModel::softmax) return v->str();
+  std::ostringstream s;
+  s << v->str() << " ≈ " << std::fixed << std::setprecision(4) << v->convert_to<double>();
+  return s.str();
+}
+
+// One Markdown row (the table's columns are in `table_head`).
+std::string table_row(const PrecisionResult& r) {
+  std::ostringstream s;
+  const double log_t = std::log2(static_cast<double>(r.tokens()));
+  s << "| `" << r.construction << "` | " << model_name(r.model) << " | " << r.n << " | " << r.graphs << " × " << r.queries << " | "
+    << r.tokens() << " | " << std::fixed << std::setprecision(2) << log_t << " | " << value_text(r, r.stable) << " | ";
+  if (r.model == PrecisionModel::fp && r.stable)
+    s << r.integer_bits << " | " << 1 + r.integer_bits + r.stable->convert_to<long>() << " | "
+      << (1 + r.integer_bits + r.stable->convert_to<double>()) / log_t << " | ";
+  else if (r.stable)
+    s << "— | — | " << r.stable->convert_to<double>() / log_t << " | ";
+  else
+    s << "— | — | — | ";
+  std::string nm;
+  for (const auto& [pass, fail] : r.non_monotone) nm += (nm.empty() ? "" : ", ") + pass.str() + " passes, " + fail.str() + " fails";
+  s << (nm.empty() ? "none" : nm) << " | ";
+  if (r.witness)
+    s << "at " << r.below->str() << ": `" << to_graph6(r.witness->graph) << "` " << r.witness->query.str() << " expected "
+      << r.witness->expected << ", got " << (r.witness->got ? std::to_string(*r.witness->got) : "undefined");
+  else if (r.below)
+    s << "none at " << r.below->str() << " (undetermined)";
+  else
+    s << "— (p* = 0)";
+  s << " | " << r.probes << " | " << std::setprecision(1) << r.seconds << " |";
+  return s.str();
+}
+
+const char* table_head() {
+  return "| construction | model | n | graphs × queries | T | log₂ T | p\\*, b\\* or β\\* | p_int | p_total | ratio to log₂ T | non-monotone | "
+         "witness one step below (shrunk) | probes | s |\n"
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+}
+
+std::string result_json(const PrecisionResult& r) {
+  std::ostringstream j;
+  const auto opt = [](const std::optional<Q>& v) { return v ? json_string(v->str()) : std::string("null"); };
+  j << "{\"construction\": " << json_string(r.construction) << ", \"model\": \"" << model_name(r.model) << "\", \"n\": " << r.n
+    << ", \"graphs\": " << r.graphs << ", \"queries\": " << r.queries << ", \"T\": " << r.tokens() << ", \"stable\": " << opt(r.stable)
+    << ", \"first_pass\": " << opt(r.first_pass) << ", \"integer_bits\": " << r.integer_bits << ", \"non_monotone\": [";
+  for (std::size_t i = 0; i < r.non_monotone.size(); ++i)
+    j << (i ? ", " : "") << "[" << json_string(r.non_monotone[i].first.str()) << ", " << json_string(r.non_monotone[i].second.str()) << "]";
+  j << "], \"below\": " << opt(r.below) << ", \"witness\": " << (r.witness ? json_string(r.witness->describe()) : "null")
+    << ", \"probes\": " << r.probes << ", \"undetermined_probes\": " << r.undetermined_probes << ", \"seconds\": " << r.seconds << "}";
+  return j.str();
+}
+
+int run_precision(const PrecisionCliOptions& o, const Context& ctx, const std::string& command) {
+  std::vector<const Construction*> cs;
+  if (o.all)
+    for (const auto& c : ctx.registry.constructions()) cs.push_back(c.get());
+  for (const std::string& name : o.names) cs.push_back(&ctx.registry.find(name));
+  EXACTFORMER_REQUIRE(!cs.empty(), "name a construction or give --all");
+  std::vector<PrecisionModel> models;
+  for (const std::string& m : split(o.models)) models.push_back(parse_precision_model(m));
+  std::vector<int> ns;
+  for (const std::string& item : split(o.ns)) {
+    const Q v = parse_rational(item);
+    EXACTFORMER_REQUIRE(is_integer(v) && v >= 2 && v <= 8, "--n: each n must be an integer in 2..8 (got \"" + item.substr(0, 20) + "\")");
+    ns.push_back(v.convert_to<int>());
+  }
+  PrecisionOptions po;
+  po.jobs = o.jobs;
+  po.step = parse_rational(o.step);
+  EXACTFORMER_REQUIRE(po.step > 0 && po.step <= 1, "--step must be in (0, 1]");
+  ModeOptions cap;
+  cap.max_bits = o.max_bits;
+  po.max_rung = cap.max_rung();
+
+  std::vector<PrecisionResult> results;
+  ctx.out << table_head() << "\n";
+  for (const Construction* c : cs)
+    for (const PrecisionModel m : models) {
+      if (m != PrecisionModel::fp && c->modes().size() < 2) continue;  // built in hard attention only
+      for (const int n : ns) {
+        po.model = m;
+        po.n = n;
+        ctx.err << "precision: " << c->name() << " " << model_name(m) << " n=" << n << " ..." << std::endl;
+        results.push_back(search_precision(*c, po));
+        ctx.out << table_row(results.back()) << std::endl;
+      }
+    }
+  bool all_found = true;
+  for (const PrecisionResult& r : results) all_found = all_found && r.stable;
+  if (!o.markdown.empty()) {
+    std::ostringstream md;
+    md << "# Precision: the smallest p*, b*, β* over every labelled graph\n\nGenerated by `" << command
+       << "` (run by `scripts/run`). Do not edit by hand. What the columns mean, and why: [../precision.md](../precision.md).\n\n"
+       << table_head() << "\n";
+    for (const PrecisionResult& r : results) md << table_row(r) << "\n";
+    write_file_atomically(o.markdown, md.str());
+  }
+  if (!o.json.empty()) {
+    std::ostringstream j;
+    j << "{\"format\": \"exactformer-precision/1\", \"results\": [";
+    for (std::size_t i = 0; i < results.size(); ++i) j << (i ? ",\n  " : "\n  ") << result_json(results[i]);
+    j << "]}\n";
+    write_file_atomically(o.json, j.str());
+  }
+  return all_found ? 0 : 1;
+}
+
+}  // namespace
+
+Command add_precision(CLI::App& app, const Context& ctx) {
+  auto o = std::make_shared<PrecisionCliOptions>();
+  auto* cmd = app.add_subcommand("precision", "the smallest fixed-point bits p*, softmax2 b* and softmax beta* over every labelled graph");
+  cmd->add_option("constructions", o->names, "construction names (see `list`)");
+  cmd->add_flag("--all", o->all, "every construction");
+  cmd->add_option("--n", o->ns, "comma-separated n (2..8): the family is every labelled graph with at most n vertices")->capture_default_str();
+  cmd->add_option("--model", o->models, "comma-separated: fp (FP_p, hard), softmax2, softmax")->capture_default_str();
+  cmd->add_option("--step", o->step, "softmax: the grid of beta")->capture_default_str();
+  cmd->add_option("--max-bits", o->max_bits, "certified path: precision cap in bits")->check(CLI::Range(68L, 2128L))->capture_default_str();
+  cmd->add_option("--jobs", o->jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_option("--json", o->json, "write the results as JSON to FILE");
+  cmd->add_option("--markdown", o->markdown, "write the table as Markdown to FILE (docs/results/precision.md)");
+  return {cmd, [o, &ctx] {
+            std::string command = "exactformer precision";
+            for (const std::string& n : o->names) command += " " + n;
+            if (o->all) command += " --all";
+            command += " --n " + o->ns + " --model " + o->models;
+            if (o->step != "1/64") command += " --step " + o->step;
+            return run_precision(*o, ctx, command);
+          }};
+}
+
+}  // namespace exactformer::cli

@@ -1,0 +1,172 @@
+// The precision search (verify/precision.hpp).
+#include "precision.hpp"
+
+#include <chrono>
+#include <map>
+
+namespace exactformer {
+
+const char* model_name(PrecisionModel m) {
+  switch (m) {
+    case PrecisionModel::fp: return "fp";
+    case PrecisionModel::softmax2: return "softmax2";
+    case PrecisionModel::softmax: return "softmax";
+  }
+  return "?";
+}
+
+PrecisionModel parse_precision_model(const std::string& s) {
+  if (s == "fp") return PrecisionModel::fp;
+  if (s == "softmax2") return PrecisionModel::softmax2;
+  if (s == "softmax") return PrecisionModel::softmax;
+  throw usage_error("--model: expected fp, softmax2 or softmax (got \"" + s.substr(0, 40) + "\")");
+}
+
+namespace {
+
+struct Setup {
+  Variant variant;
+  RunOptions run;
+};
+
+Setup setup(const PrecisionOptions& opt, const Q& value) {
+  Setup s;
+  s.run.jobs = opt.jobs;
+  s.run.edge_orders = 1;  // FP_p and both softmaxes are order-equivariant (exact dot products, grouped weights)
+  s.run.max_rung = opt.max_rung;
+  switch (opt.model) {
+    case PrecisionModel::fp:
+      s.variant = Variant::hard();
+      s.run.fixed_point = value.convert_to<long>();
+      s.run.fast_path = false;
+      break;
+    case PrecisionModel::softmax2:
+      s.variant = Variant::softmax2();
+      s.variant.b = value.convert_to<int>();
+      break;
+    case PrecisionModel::softmax:
+      if (value == 0) {  // softmax(0) is uniform attention: softmax2(0), exactly
+        s.variant = Variant::softmax2();
+        s.variant.b = 0;
+      } else {
+        s.variant = Variant::softmax(value);
+      }
+      break;
+  }
+  return s;
+}
+
+class Searcher {
+ public:
+  Searcher(const Construction& c, const PrecisionOptions& opt, PrecisionResult& r) : c_(c), opt_(opt), r_(r) {}
+
+  const PrecisionProbe& probe(const Q& value) {
+    const auto it = probes_.find(value);
+    if (it != probes_.end()) return it->second;
+    const Setup s = setup(opt_, value);
+    const Built built = c_.build(opt_.n, s.variant);
+    auto source = labelled_source(1, opt_.n);
+    const RunStats st = run_sweep(c_, built, opt_.n, *source, s.run);
+    PrecisionProbe p;
+    p.value = value;
+    p.holds = !st.failure && st.undetermined == 0;
+    p.undetermined = st.undetermined;
+    p.failure = st.failure;
+    ++r_.probes;
+    if (st.undetermined > 0) ++r_.undetermined_probes;
+    if (p.holds) {
+      r_.graphs = st.graphs;
+      r_.queries = st.queries;
+      integer_bits_[value] = st.max_integer_bits;
+    }
+    return probes_.emplace(value, std::move(p)).first->second;
+  }
+
+  // Whether value passes and so do the next three grid points; a failure among them is recorded.
+  std::optional<Q> first_failure_above(const Q& value, const Q& step) {
+    for (int k = 1; k <= 3; ++k)
+      if (!probe(value + step * k).holds) return value + step * k;
+    return std::nullopt;
+  }
+
+  void finish(const Q& stable, const Q& step) {
+    r_.stable = stable;
+    r_.integer_bits = integer_bits_[stable];
+    const Q below = stable - step;
+    if (below < 0) return;
+    const PrecisionProbe& p = probe(below);
+    r_.below = below;
+    if (!p.failure) return;  // undetermined below: no counterexample to show
+    const Setup s = setup(opt_, below);
+    const Built built = c_.build(opt_.n, s.variant);
+    r_.witness = shrink(c_, built, *p.failure, s.run.fixed_point);
+  }
+
+ private:
+  const Construction& c_;
+  const PrecisionOptions& opt_;
+  PrecisionResult& r_;
+  std::map<Q, PrecisionProbe> probes_;
+  std::map<Q, int> integer_bits_;
+};
+
+}  // namespace
+
+PrecisionResult search_precision(const Construction& c, const PrecisionOptions& opt) {
+  const auto start = std::chrono::steady_clock::now();
+  PrecisionResult r;
+  r.construction = c.name();
+  r.model = opt.model;
+  r.n = opt.n;
+  Searcher s(c, opt, r);
+  if (opt.model != PrecisionModel::softmax) {
+    const Q one(1);
+    for (Q v = opt.model == PrecisionModel::fp ? 0 : 1; v <= opt.max_value;) {
+      if (!s.probe(v).holds) {
+        v += 1;
+        continue;
+      }
+      if (!r.first_pass) r.first_pass = v;
+      const std::optional<Q> fail = s.first_failure_above(v, one);
+      if (!fail) {
+        s.finish(v, one);
+        break;
+      }
+      r.non_monotone.emplace_back(v, *fail);
+      v = *fail + 1;
+    }
+  } else {
+    // Brackets: lo fails (0 = uniform attention must), hi = the first power of two that passes.
+    Q lo(0), hi(1);
+    EXACTFORMER_REQUIRE(!s.probe(lo).holds, c.name() + " holds under uniform attention: nothing to search");
+    while (!s.probe(hi).holds) {
+      lo = hi;
+      hi *= 2;
+      EXACTFORMER_REQUIRE(hi <= opt.max_value, c.name() + ": no passing beta up to " + std::to_string(opt.max_value));
+    }
+    while (hi - lo > opt.step) {  // bisection on the grid j * step
+      const Q mid_steps = Q((numerator((lo + hi) / 2 / opt.step)) / denominator((lo + hi) / 2 / opt.step));  // floor
+      Q mid = mid_steps * opt.step;
+      if (mid <= lo) mid = lo + opt.step;
+      if (s.probe(mid).holds) hi = mid;
+      else lo = mid;
+    }
+    r.first_pass = hi;
+    Q v = hi;
+    for (;;) {
+      const std::optional<Q> fail = s.first_failure_above(v, opt.step);
+      if (!fail) break;
+      r.non_monotone.emplace_back(v, *fail);
+      v = *fail + opt.step;  // scan upward past the failure
+      while (!s.probe(v).holds) {
+        v += opt.step;
+        EXACTFORMER_REQUIRE(v <= opt.max_value, c.name() + ": no stable beta up to " + std::to_string(opt.max_value));
+      }
+    }
+    s.finish(v, opt.step);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace exactformer
