@@ -125,6 +125,23 @@ class ConnectivityRows final : public Construction {
     return built;
   }
 
+  // Precision (docs/constructions/connectivity_squaring.md#precision). Hard: every argmax set has m <= n
+  // tokens, so every clamp saturates iff rho_p(1/m) >= 2/(3n) for all m <= n: p* = floor(log2 n), and the
+  // star K_(1, 2^(p+1) - 1) fails one bit below. softmax2 / softmax: the worst leakage onto a non-member
+  // (an isolated s, n - 1 others that see w) gives the band (2n - 1)(n - 1) < 2^b* (or e^β*) <= (3n - 1)(n - 1).
+  std::optional<PrecisionClaim> precision_claim(int n) const override {
+    if (n < 2) return std::nullopt;
+    PrecisionClaim c;
+    c.fp_p = floor_log2(n);
+    const long lo = (2L * n - 1) * (n - 1), hi = (3L * n - 1) * (n - 1);
+    const auto ceil_log2 = [](long x) { return x <= 1 ? 0 : floor_log2(x - 1) + 1; };
+    c.softmax2_b = {ceil_log2(lo + 1), ceil_log2(hi)};  // 2^b > lo, 2^b >= hi
+    c.softmax_exp_beta = {Q(lo), Q(hi)};
+    c.derivation = "docs/constructions/connectivity_squaring.md#precision";
+    c.check_n_max = 5;
+    return c;
+  }
+
   std::vector<CheckSpec> checks() const override {
     Variant fewer;
     fewer.layers_offset = -1;

@@ -56,6 +56,24 @@ class EdgeCount final : public Construction {
     return built;
   }
 
+  // Precision (docs/constructions/edge_count.md#precision). FP_p rounds count = rho_p(1/K), K = |E| + 1 in
+  // 1..M+1 (hard). Leakage from the n' <= n vertex tokens: softmax2 decodes |E| + n' 2^-b, softmax |E| + n' e^-β.
+  std::optional<PrecisionClaim> precision_claim(int n) const override {
+    PrecisionClaim c;
+    const long m = static_cast<long>(n) * (n - 1) / 2;
+    c.fp_p = first_stable([m](long p) {
+      for (long k = 1; k <= m + 1; ++k)
+        if (!reciprocal_cell(round_to_grid(Q(1) / k, p), k)) return false;
+      return true;
+    });
+    int b = 1;
+    while ((1L << b) <= 2L * n) ++b;  // 2^b > 2n
+    c.softmax2_b = {b, b};
+    c.softmax_exp_beta = {Q(2 * n), Q(2 * n)};  // e^β > 2n
+    c.derivation = "docs/constructions/edge_count.md#precision";
+    return c;
+  }
+
   std::vector<CheckSpec> checks() const override {
     return {CheckSpec{
         "retrieval.edge_count.depth1",

@@ -100,6 +100,17 @@ class EdgeExistence final : public Construction {
     return built;
   }
 
+  // Precision (docs/constructions/edge_existence.md#precision). Hard: a present edge (u, v) is the unique
+  // argmax (weight 1); otherwise the argmax is the n' vertex tokens, whose value is 0, so every rounded
+  // weight times its value is exact: p* = 0.
+  std::optional<PrecisionClaim> precision_claim(int) const override {
+    PrecisionClaim c;
+    c.fp_p = 0;
+    c.derivation = "docs/constructions/edge_existence.md#precision";
+    c.check_n_max = 5;
+    return c;
+  }
+
   std::vector<CheckSpec> checks() const override {
     Variant fewer_bits;
     fewer_bits.code_bits_offset = -1;

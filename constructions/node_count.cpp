@@ -59,6 +59,24 @@ class NodeCount final : public Construction {
     return built;
   }
 
+  // Precision (docs/constructions/node_count.md#precision). Scores, values and W_O are integers, so FP_p
+  // rounds one quantity that matters: the sink's weight, count = rho_p(1/K), K = n' + 1 in 2..n+1 (hard). Leakage:
+  // softmax2 decodes n' + |E| 2^-b, softmax n' + |E| e^-β, right iff that excess is < 1/2 for |E| <= M.
+  std::optional<PrecisionClaim> precision_claim(int n) const override {
+    PrecisionClaim c;
+    c.fp_p = first_stable([n](long p) {
+      for (long k = 2; k <= n + 1; ++k)
+        if (!reciprocal_cell(round_to_grid(Q(1) / k, p), k)) return false;
+      return true;
+    });
+    int b = 1;
+    while ((1L << b) <= 2 * max_edges(n)) ++b;  // 2^b > 2M
+    c.softmax2_b = {b, b};
+    c.softmax_exp_beta = {Q(2 * max_edges(n)), Q(2 * max_edges(n))};  // e^β > 2M
+    c.derivation = "docs/constructions/node_count.md#precision";
+    return c;
+  }
+
   std::vector<CheckSpec> checks() const override {
     return {CheckSpec{
         "retrieval.node_count.depth1",

@@ -100,6 +100,26 @@ class NodeDegree final : public Construction {
     return built;
   }
 
+  // Precision (docs/constructions/node_degree.md#precision). FP_p rounds the two sink weights,
+  // inv_a = rho_p(1/(d_a + 1)) and inv_b = rho_p(1/(d_b + 1)) (hard); every pair d_a + d_b <= n - 1 occurs
+  // (v = d_b), and the decoder must round their reciprocals' sum to d_a + d_b.
+  std::optional<PrecisionClaim> precision_claim(int n) const override {
+    PrecisionClaim c;
+    c.fp_p = first_stable([n](long p) {
+      for (long da = 0; da <= n - 1; ++da)
+        for (long db = 0; da + db <= n - 1; ++db) {
+          const Q a = round_to_grid(Q(1) / (da + 1), p), b = round_to_grid(Q(1) / (db + 1), p);
+          if (a == 0 || b == 0) return false;
+          const Q y = (1 / a - 1) + (1 / b - 1);  // decoded: floor(y + 1/2) must be da + db
+          if (!(y >= Q(da + db) - Q(1) / 2 && y < Q(da + db) + Q(1) / 2)) return false;
+        }
+      return true;
+    });
+    c.derivation = "docs/constructions/node_degree.md#precision";
+    c.check_n_max = 5;
+    return c;
+  }
+
   std::vector<CheckSpec> checks() const override {
     Variant fewer_bits;
     fewer_bits.code_bits_offset = -1;

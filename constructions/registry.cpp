@@ -19,10 +19,32 @@ const Construction& Registry::find(const std::string& name) const {
   throw usage_error("unknown construction \"" + name + "\" (see `exactformer list`)");
 }
 
+// precision.<name>.fp_hard / .softmax2_b / .softmax_beta for the fields of the construction's claim.
+static std::vector<CheckSpec> precision_checks(const Construction& c) {
+  std::vector<CheckSpec> out;
+  const std::optional<PrecisionClaim> claim = c.precision_claim(4);
+  if (!claim) return out;
+  const auto spec = [&](const std::string& model, const std::string& what, Prediction p) {
+    CheckSpec s;
+    s.id = "precision." + c.name() + "." + model;
+    s.statement = what + " over every labelled graph and query, as derived; one step below fails (witness, shrunk)";
+    s.source = claim->derivation;
+    s.predictions = {p};
+    s.prediction_n_max = claim->check_n_max;
+    out.push_back(std::move(s));
+  };
+  if (claim->fp_p) spec("fp_hard", "smallest stable FP_p(hard) bits p*", Prediction::precision_fp);
+  if (claim->softmax2_b) spec("softmax2_b", "smallest stable softmax2 b*", Prediction::precision_softmax2);
+  if (claim->softmax_exp_beta) spec("softmax_beta", "smallest stable softmax β* (grid 1/64, certified)", Prediction::precision_softmax);
+  return out;
+}
+
 std::vector<std::pair<const Construction*, CheckSpec>> Registry::checks() const {
   std::vector<std::pair<const Construction*, CheckSpec>> out;
-  for (const auto& c : list_)
+  for (const auto& c : list_) {
     for (auto& s : c->checks()) out.emplace_back(c.get(), std::move(s));
+    for (auto& s : precision_checks(*c)) out.emplace_back(c.get(), std::move(s));
+  }
   return out;
 }
 

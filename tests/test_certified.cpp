@@ -5,6 +5,7 @@
 
 #include "exactformer/certified_arith.hpp"
 #include "exactformer/construction.hpp"
+#include "precision.hpp"
 #include "sources.hpp"
 #include "sweep.hpp"
 
@@ -169,4 +170,33 @@ TEST_CASE("softmax2 below its invariant: the items it breaks go to the certified
     if (run == 0) first = s.failure->describe();
     CHECK(s.failure->describe() == first);
   }
+}
+
+TEST_CASE("FP_p rounding: to nearest on the grid 2^-p, ties to even, underflow to 0") {
+  CHECK(round_to_grid(q(1, 3), 2) == q(1, 4));    // 4/3 -> 1
+  CHECK(round_to_grid(q(2, 3), 2) == q(3, 4));    // 8/3 -> 3
+  CHECK(round_to_grid(q(3, 8), 2) == q(2, 4));    // 3/2: a tie -> 2 (even)
+  CHECK(round_to_grid(q(5, 8), 2) == q(2, 4));    // 5/2: a tie -> 2 (even)
+  CHECK(round_to_grid(q(-3, 8), 2) == q(-2, 4));  // -3/2 -> -2 (even)
+  CHECK(round_to_grid(q(1, 8), 2) == 0);          // 2^-p-1: the tie goes to 0
+  CHECK(round_to_grid(q(1, 9), 2) == 0);          // below half a step: 0
+  CHECK(round_to_grid(q(7, 2), 0) == 4);          // p = 0: integers, 7/2 -> 4 (even)
+  CHECK(round_to_grid(q(5, 2), 0) == 2);
+  CHECK(round_to_grid(q(12345, 7), 30) - q(12345, 7) <= pow2_neg(31));
+}
+
+TEST_CASE("node count at n = 4 needs p* = 4 fractional bits (by hand), and p = 3 fails on the edgeless 4-vertex graph") {
+  // p = 3: rho_3(1/5) = 2/8 = 1/4, decoded 1/(1/4) - 1 = 3 on n' = 4 vertices. p = 4: rho_4(1/K) for K = 2..5 is
+  // 8/16, 5/16, 4/16, 3/16, decoded 1, 2.2, 3, 4.33: all round right, and so for every p >= 4.
+  PrecisionOptions po;
+  po.n = 4;
+  po.model = PrecisionModel::fp;
+  const PrecisionResult r = search_precision(find_construction("node_count"), po);
+  REQUIRE(r.stable);
+  CHECK(*r.stable == 4);
+  CHECK(r.non_monotone.empty());
+  REQUIRE(r.witness);
+  CHECK(to_graph6(r.witness->graph) == "C?");
+  CHECK(r.witness->got == 3L);
+  CHECK(r.graphs == 75);
 }

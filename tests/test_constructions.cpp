@@ -35,6 +35,7 @@ TEST_CASE("every check holds on every labelled graph with n <= 5, and its witnes
   opt.family_n_max = 8;
   opt.spec_families = false;
   for (const auto& [c, spec] : builtin_registry().checks()) {
+    if (spec.id.rfind("precision.", 0) == 0) continue;  // searches: the next test, at n <= 4
     CAPTURE(spec.id);
     const CheckResult r = run_check(*c, spec, opt);
     for (const auto& v : r.variants) {
@@ -51,6 +52,53 @@ TEST_CASE("every check holds on every labelled graph with n <= 5, and its witnes
     }
     CHECK(r.holds);
   }
+}
+
+TEST_CASE("every precision check holds at n <= 4: the searched p*, b*, beta* as derived, and a witness one step below") {
+  CheckOptions opt;
+  opt.n_max = 4;
+  int checks = 0;
+  for (const auto& [c, spec] : builtin_registry().checks()) {
+    if (spec.id.rfind("precision.", 0) != 0) continue;
+    CAPTURE(spec.id);
+    ++checks;
+    const CheckResult r = run_check(*c, spec, opt);
+    REQUIRE(r.predictions.size() == 1);
+    CAPTURE(r.predictions[0].measured);
+    CHECK(r.predictions[0].measured.find("(match)") != std::string::npos);
+    CHECK(r.holds);
+  }
+  CHECK(checks == 14);
+}
+
+TEST_CASE("a precision claim that is off by one fails its check") {
+  // node count, with its FP_p claim moved one bit up: the search still finds p* = 4 at n = 4.
+  struct OffByOne final : Construction {
+    const Construction& base = find_construction("node_count");
+    std::string name() const override { return "node_count_claim_off"; }
+    std::string task() const override { return base.task(); }
+    std::string summary() const override { return base.summary(); }
+    std::string regime() const override { return base.regime(); }
+    Built build(int n, const Variant& v) const override { return base.build(n, v); }
+    Shape claimed(int n, const Variant& v) const override { return base.claimed(n, v); }
+    std::vector<CheckSpec> checks() const override { return {}; }
+    std::optional<PrecisionClaim> precision_claim(int n) const override {
+      PrecisionClaim c = *base.precision_claim(n);
+      *c.fp_p += 1;
+      c.softmax2_b.reset();
+      c.softmax_exp_beta.reset();
+      return c;
+    }
+  };
+  Registry r;
+  r.add(std::make_shared<OffByOne>());
+  const auto checks = r.checks();
+  REQUIRE(checks.size() == 1);
+  CheckOptions opt;
+  opt.n_max = 4;
+  const CheckResult res = run_check(*checks[0].first, checks[0].second, opt);
+  CHECK(!res.holds);
+  CHECK(res.predictions.at(0).measured.find("p* = 4, predicted p* = 5 (MISMATCH)") != std::string::npos);
 }
 
 TEST_CASE("retrieval witnesses are the predicted ones (theory.md §10.5 rows 1-2)") {

@@ -89,6 +89,11 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
       for (Finding& f : run_prediction(p, c, spec, popt)) r.predictions.push_back(std::move(f));
   }
   if (opt.witness_only) r.coverage = "witness search only: " + r.coverage;
+  if (spec.variants.empty() && !spec.witness) {  // a prediction-only check (the precision searches): its finding says what ran
+    int n = std::min(opt.n_max, opt.prediction_n_max);
+    if (spec.prediction_n_max > 0) n = std::min(n, spec.prediction_n_max);
+    r.coverage = "search over every labelled graph with 1 ≤ n ≤ " + std::to_string(n) + " (see the finding)";
+  }
   r.holds = witness_ok && std::all_of(r.variants.begin(), r.variants.end(), [](const VariantResult& v) { return v.holds(); }) &&
             std::all_of(r.predictions.begin(), r.predictions.end(), [](const Finding& f) { return f.holds; });
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

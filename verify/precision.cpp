@@ -75,8 +75,7 @@ class Searcher {
     ++r_.probes;
     if (st.undetermined > 0) ++r_.undetermined_probes;
     if (p.holds) {
-      r_.graphs = st.graphs;
-      r_.queries = st.queries;
+      EXACTFORMER_ASSERT(st.graphs == r_.graphs && st.queries == r_.queries, "a passing probe did not cover the family");
       integer_bits_[value] = st.max_integer_bits;
     }
     return probes_.emplace(value, std::move(p)).first->second;
@@ -118,6 +117,12 @@ PrecisionResult search_precision(const Construction& c, const PrecisionOptions& 
   r.construction = c.name();
   r.model = opt.model;
   r.n = opt.n;
+  const Task& task = find_task(c.task());
+  for (int k = 1; k <= opt.n; ++k) {  // the family: 2^C(k,2) labelled graphs on k vertices, each with every query
+    const long graphs = 1L << (k * (k - 1) / 2);
+    r.graphs += graphs;
+    r.queries += graphs * static_cast<long>(all_queries(task, k).size());
+  }
   Searcher s(c, opt, r);
   if (opt.model != PrecisionModel::softmax) {
     const Q one(1);

@@ -15,6 +15,7 @@
 #include "enumerate.hpp"
 #include "hook_shortcut.hpp"
 #include "pool.hpp"
+#include "precision.hpp"
 
 namespace exactformer {
 namespace {
@@ -351,6 +352,62 @@ std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec
            holds, measured}};
 }
 
+// e^x > y, decided on enclosures (escalating precision; x rational, y > 0 rational, never equal for x != 0).
+bool exp_greater(const Q& x, const Q& y) {
+  for (const long bits : kRungBits) {
+    const Bound e = exp_enclosure(x, ExpBase::e, bits);
+    if (e.lo > y) return true;
+    if (e.hi < y) return false;
+  }
+  throw internal_error("e^" + x.str() + " vs " + y.str() + ": undecided at 2128 bits");
+}
+
+// The precision search at n = min(check n, labelled_n_max, spec.prediction_n_max) against the
+// construction's PrecisionClaim.
+std::vector<Finding> precision_prediction(PrecisionModel model, const Construction& c, const CheckSpec& spec, const PredictionOptions& opt) {
+  int n = std::min(opt.n_max, opt.labelled_n_max);
+  if (spec.prediction_n_max > 0) n = std::min(n, spec.prediction_n_max);
+  const std::optional<PrecisionClaim> claim = c.precision_claim(n);
+  EXACTFORMER_ASSERT(claim.has_value(), spec.id + ": no precision claim at n = " + std::to_string(n));
+  PrecisionOptions po;
+  po.n = n;
+  po.model = model;
+  po.jobs = opt.run.jobs;
+  po.max_value = model == PrecisionModel::fp ? 32 : 64;
+  const PrecisionResult r = search_precision(c, po);
+  std::string predicted;
+  bool match = false;
+  const std::string value = r.stable ? r.stable->str() : "none";
+  switch (model) {
+    case PrecisionModel::fp:
+      predicted = "p* = " + std::to_string(*claim->fp_p);
+      match = r.stable && *r.stable == Q(*claim->fp_p);
+      break;
+    case PrecisionModel::softmax2:
+      predicted = "b* in [" + std::to_string(claim->softmax2_b->first) + ", " + std::to_string(claim->softmax2_b->second) + "]";
+      match = r.stable && *r.stable >= claim->softmax2_b->first && *r.stable <= claim->softmax2_b->second;
+      break;
+    case PrecisionModel::softmax: {
+      const auto& [lo, hi] = *claim->softmax_exp_beta;
+      predicted = "e^β* > " + lo.str() + " and e^(β* - 1/64) < " + hi.str();
+      match = r.stable && exp_greater(*r.stable, lo) && !exp_greater(*r.stable - po.step, hi);
+      break;
+    }
+  }
+  // A witness one step below is required unless nothing is below (p* = 0).
+  const bool witness_ok = r.witness.has_value() || (r.stable && !r.below);
+  std::string measured = std::string(model_name(model)) + " at n = " + std::to_string(n) + " (" + fmt(r.graphs) + " graphs × " +
+                         fmt(r.queries) + " queries): " + (model == PrecisionModel::fp ? "p* = " : model == PrecisionModel::softmax2 ? "b* = " : "β* = ") +
+                         value + (model == PrecisionModel::softmax && r.stable ? " ≈ " + approx(*r.stable) : "") + ", predicted " + predicted +
+                         (match ? " (match)" : " (MISMATCH)");
+  if (model == PrecisionModel::fp && r.stable) measured += ", integer bits " + std::to_string(r.integer_bits);
+  for (const auto& [pass, fail] : r.non_monotone) measured += "; non-monotone: " + pass.str() + " passes, " + fail.str() + " fails";
+  if (r.witness) measured += "; witness at " + r.below->str() + ": " + r.witness->describe();
+  else if (r.below) measured += "; NO WITNESS at " + r.below->str();
+  measured += "; " + std::to_string(r.probes) + " probes";
+  return {{spec.id, "the smallest stable value equals the derived one, and one step below fails", match && witness_ok, measured}};
+}
+
 }  // namespace
 
 std::vector<Finding> run_prediction(Prediction p, const Construction& c, const CheckSpec& spec, const PredictionOptions& opt) {
@@ -358,6 +415,9 @@ std::vector<Finding> run_prediction(Prediction p, const Construction& c, const C
     case Prediction::exactness: return exactness(c, spec, opt);
     case Prediction::hook_shortcut_rounds: return hook_shortcut_predictions(c, spec, opt);
     case Prediction::hook_shortcut_cycles: return hook_shortcut_cycles(c, spec, opt);
+    case Prediction::precision_fp: return precision_prediction(PrecisionModel::fp, c, spec, opt);
+    case Prediction::precision_softmax2: return precision_prediction(PrecisionModel::softmax2, c, spec, opt);
+    case Prediction::precision_softmax: return precision_prediction(PrecisionModel::softmax, c, spec, opt);
   }
   throw internal_error("unknown prediction in check " + spec.id);
 }

@@ -85,8 +85,29 @@ struct Built {
 enum class Prediction {
   exactness,             // the construction's ExactnessClaim on every hard forward pass
   hook_shortcut_rounds,  // per-round pointer state (Built::pointer_rounds), one-round counts, one-sided errors
-  hook_shortcut_cycles   // one m-cycle vs two m/2-cycles: the least number of rounds vs the reference's
+  hook_shortcut_cycles,  // one m-cycle vs two m/2-cycles: the least number of rounds vs the reference's
+  precision_fp,          // the searched FP_p(hard) bits p* equal PrecisionClaim::fp_p; the witness below is found
+  precision_softmax2,    // the searched softmax2 b* lies in PrecisionClaim::softmax2_b; ...
+  precision_softmax      // the searched softmax β* lies in PrecisionClaim::softmax_exp_beta; ...
 };
+
+// What a construction predicts for the smallest precision it needs over every labelled graph with at
+// most n vertices and every query (docs/precision.md defines the models and the search). Each field set
+// becomes a check precision.<name>.fp_hard / .softmax2_b / .softmax_beta (Registry::checks), at
+// n = min(check n, PrecisionClaim::check_n_max).
+struct PrecisionClaim {
+  std::optional<long> fp_p;                        // FP_p(hard): p* exactly
+  std::optional<std::pair<int, int>> softmax2_b;   // b* in [first, second]
+  std::optional<std::pair<Q, Q>> softmax_exp_beta; // e^(β*) > first and e^(β* - step) < second (β* on the grid)
+  std::string derivation;                          // where the values are derived: "docs/constructions/x.md#precision"
+  int check_n_max = 6;                             // the checks search at most this n (cost)
+};
+// The first p >= 0 at which ok(p), ok(p + 1), ok(p + 2) and ok(p + 3) all hold (a stable pass, as the
+// search defines it), for claims computed from a closed-form rule; -1 if none up to 64.
+long first_stable(const std::function<bool(long)>& ok);
+// [o in the cell that round(1/o - 1) maps to K - 1]: 1/(K + 1/2) < o <= 1/(K - 1/2) (the exact path's
+// rounding, half up), for K >= 1.
+bool reciprocal_cell(const Q& o, long K);
 
 struct CheckSpec {
   std::string id;         // "retrieval.edge_existence.depth1"
@@ -99,6 +120,7 @@ struct CheckSpec {
   int families_up_to = 0;  // families run to at least this n (default: --family-n-max)
   // Predictions run after the sweeps (verify/predictions.hpp).
   std::vector<Prediction> predictions = {};
+  int prediction_n_max = 0;  // > 0: predictions run at n <= this (cost); 0: at the check's n
 };
 
 // Claims about every `hard` forward pass of a built model, audited by the prediction "exactness".
@@ -138,6 +160,7 @@ class Construction {
   virtual Built build(int n, const Variant& v) const = 0;
   virtual Shape claimed(int n, const Variant& v) const = 0;
   virtual std::optional<ExactnessClaim> exactness(int /*n*/, const Variant& /*v*/) const { return std::nullopt; }
+  virtual std::optional<PrecisionClaim> precision_claim(int /*n*/) const { return std::nullopt; }
   virtual std::vector<CheckSpec> checks() const = 0;
 };
 
@@ -151,7 +174,9 @@ class Registry {
   void add(std::shared_ptr<const Construction> c);  // usage_error on a duplicate name
   const std::vector<std::shared_ptr<const Construction>>& constructions() const { return list_; }
   const Construction& find(const std::string& name) const;  // usage_error if unknown
-  std::vector<std::pair<const Construction*, CheckSpec>> checks() const;  // every check, in registration order
+  // Every check, in registration order: each construction's own, then its precision checks (from its
+  // PrecisionClaim).
+  std::vector<std::pair<const Construction*, CheckSpec>> checks() const;
 
  private:
   std::vector<std::shared_ptr<const Construction>> list_;

@@ -15,6 +15,17 @@ std::string Variant::str() const {
   return s;
 }
 
+long first_stable(const std::function<bool(long)>& ok) {
+  for (long p = 0; p <= 64; ++p)
+    if (ok(p) && ok(p + 1) && ok(p + 2) && ok(p + 3)) return p;
+  return -1;
+}
+
+bool reciprocal_cell(const Q& o, long K) {
+  const Q k(K), half(Z(1), Z(2));
+  return o > 1 / (k + half) && o <= 1 / (k - half);
+}
+
 int code_bits(int n) {
   int k = 1;
   while ((1L << k) < n) ++k;
