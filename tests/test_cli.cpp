@@ -79,6 +79,7 @@ TEST_CASE("a broken construction is reported with exit 1 and a counterexample") 
 }
 
 TEST_CASE("usage and input errors: one line on stderr, exit 2") {
+  const std::string empty = temp_file("empty.g6", "");
   const std::string bad_length = temp_file("bad_length.g6", "DQc\nDQ\n");
   const std::string bad_char = temp_file("bad_char.g6", "D Qc\n");
   const std::string too_large = temp_file("too_large.g6", "G?????\n");  // n = 8 > --n 5
@@ -99,6 +100,29 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"verify", "edge_existence", "--n", "4", "--b", "3"},
       {"verify", "node_count", "--n", "4", "--code-bits-offset", "-3"},  // node_count has no vertex codes
       {"frobnicate"},
+      // issue 16: a directory is not a graph file; an empty stream is no evidence
+      {"verify", "node_count", "--n", "6", "--graphs", "."},
+      {"verify", "node_count", "--n", "6", "--graphs", empty},
+      // numbers parsed whole
+      {"trace", "connectivity_squaring", "--n", "4", "--graph6", "Ch", "--query", "0x,1y"},
+      {"trace", "connectivity_squaring", "--n", "4", "--graph6", "Ch", "--query", "1.9,2"},
+      {"trace", "node_degree", "--n", "4", "--graph6", "Ch", "--query", "1,"},
+      {"trace", "node_degree", "--n", "4", "--graph6", "Ch", "--query", ""},
+      {"bounds", "node_count", "--n", "4x"},
+      {"bounds", "node_count", "--n", ""},
+      {"bounds", "node_count", "--n", "5..3"},
+      {"precision", "node_count", "--n", "4,"},
+      // certified softmax: beta required, exact, positive
+      {"verify", "node_count", "--n", "4", "--mode", "softmax"},
+      {"verify", "node_count", "--n", "4", "--mode", "softmax", "--beta", "0"},
+      {"verify", "node_count", "--n", "4", "--mode", "softmax", "--beta", "1e3"},
+      {"verify", "node_count", "--n", "4", "--mode", "hard", "--beta", "2"},
+      // output paths checked before the run
+      {"verify", "node_count", "--n", "4", "--json", "."},
+      {"verify", "node_count", "--n", "4", "--json", "/no/such/dir/x.json"},
+      {"verify", "node_count", "--n", "4", "--json", ""},
+      {"docs", "--out", ""},
+      {"trace", "node_count", "--n", "4", "--graph6", "Ch", "--json", "t.json", "--svg", "/no/such/dir/t.svg"},
   };
   for (const auto& args : cases) {
     const Run r = cli(args);
@@ -109,7 +133,29 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
     CHECK(r.err.rfind("exactformer: error: ", 0) == 0);
   }
   CHECK(cli({"verify", "edge_existence", "--n", "5", "--graphs", bad_length}).err.find("line 2") != std::string::npos);
-  for (const auto& p : {bad_length, bad_char, too_large}) std::remove(p.c_str());
+  CHECK(!std::ifstream("t.json").good());  // refused before anything was written
+  // An empty stream is accepted only when asked, and then said to be vacuous.
+  const Run vacuous = cli({"verify", "node_count", "--n", "6", "--graphs", empty, "--allow-empty"});
+  CHECK(vacuous.code == 0);
+  CHECK(vacuous.out.find("vacuously") != std::string::npos);
+  // A 1 MB malformed line with control bytes: one short line, at most ~80 bytes of it quoted, escaped.
+  const std::string huge = temp_file("huge.g6", std::string(1 << 20, '\x01') + "\n");
+  const Run flood = cli({"verify", "node_count", "--n", "6", "--graphs", huge});
+  CHECK(flood.code == 2);
+  CHECK(lines(flood.err) == 1);
+  CHECK(flood.err.size() < 400);
+  CHECK(flood.err.find('\x01') == std::string::npos);
+  CHECK(flood.err.find("\\x01") != std::string::npos);
+  CHECK(flood.err.find("1048576 bytes") != std::string::npos);
+  for (const auto& p : {empty, bad_length, bad_char, too_large, huge}) std::remove(p.c_str());
+}
+
+TEST_CASE("vertex codes beyond 31 bits are -1, without undefined shifts") {
+  CHECK(code(5, 0) == 1);
+  CHECK(code(5, 1) == -1);
+  CHECK(code(5, 31) == -1);
+  CHECK(code(5, 40) == -1);
+  CHECK(cli({"verify", "edge_existence", "--n", "4", "--code-bits-offset", "31"}).code == 0);
 }
 
 TEST_CASE("a failed or refused run leaves no partial output file") {
@@ -125,6 +171,10 @@ TEST_CASE("a failed or refused run leaves no partial output file") {
   CHECK(body.find("\"counterexample\": {\"graph6\"") != std::string::npos);
   CHECK(!std::ifstream(json + ".tmp").good());
   std::remove(json.c_str());
+  // Unwritable outputs are refused before the run and leave nothing behind.
+  const Run dir = cli({"check", "retrieval.node_count.depth1", "--n-max", "3", "--json", "."});
+  CHECK(dir.code == 2);
+  CHECK(dir.out.empty());  // no table: nothing ran
 }
 
 TEST_CASE("help and list exit 0") {

@@ -19,7 +19,7 @@ PrecisionModel parse_precision_model(const std::string& s) {
   if (s == "fp") return PrecisionModel::fp;
   if (s == "softmax2") return PrecisionModel::softmax2;
   if (s == "softmax") return PrecisionModel::softmax;
-  throw usage_error("--model: expected fp, softmax2 or softmax (got \"" + s.substr(0, 40) + "\")");
+  throw usage_error("--model: expected fp, softmax2 or softmax (got " + quote_input(s) + ")");
 }
 
 namespace {

@@ -1,6 +1,13 @@
 // Reports (verify/report.hpp).
 #include "report.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -208,16 +215,38 @@ void print_check_details(std::ostream& out, const CheckResult& r) {
         << r.witness_graphs_searched << " graphs: the claimed bound is not shown tight\n";
 }
 
+void check_output_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  EXACTFORMER_REQUIRE(!path.empty(), "an output path is empty");
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  EXACTFORMER_REQUIRE(!fs::is_directory(st), "output " + quote_input(path) + " is a directory");
+  EXACTFORMER_REQUIRE(!fs::exists(st) || fs::is_regular_file(st), "output " + quote_input(path) + " exists and is not a regular file");
+  const fs::path parent = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  EXACTFORMER_REQUIRE(fs::is_directory(parent, ec), "output " + quote_input(path) + ": no such directory " + quote_input(parent.string()));
+  EXACTFORMER_REQUIRE(::access(parent.c_str(), W_OK) == 0, "output " + quote_input(path) + ": directory not writable");
+}
+
 void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    EXACTFORMER_REQUIRE(f.good(), "cannot write " + tmp);
-    f << content;
-    f.close();
-    EXACTFORMER_REQUIRE(f.good(), "cannot write " + tmp);
+  check_output_path(path);
+  // A fresh temporary in the same directory (mkstemp: never an existing file), then rename over the target.
+  std::string tmp = path + ".XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  EXACTFORMER_REQUIRE(fd >= 0, "cannot create a temporary file beside " + quote_input(path));
+  std::size_t done = 0;
+  bool ok = true;
+  while (ok && done < content.size()) {
+    const ssize_t w = ::write(fd, content.data() + done, content.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) done += static_cast<std::size_t>(w);
   }
-  EXACTFORMER_REQUIRE(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename " + tmp + " to " + path);
+  ok = ::fchmod(fd, 0644) == 0 && ok;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw usage_error("cannot write " + quote_input(path));
+  }
 }
 
 }  // namespace exactformer

@@ -19,7 +19,11 @@ void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& r
 std::string json_string(const std::string& s);
 std::string shape_json(const Shape& s);
 
-// Writes to path.tmp then renames, so no partial file is ever left at `path`.
+// usage_error unless `path` can be written: not empty, not a directory or a device, in a writable
+// directory. Commands call it for every output before any work starts.
+void check_output_path(const std::string& path);
+// Writes a fresh temporary file in the same directory, then renames it to `path`: no partial file is
+// ever left at `path`, and on failure no temporary either.
 void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace exactformer

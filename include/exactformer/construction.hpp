@@ -207,7 +207,7 @@ struct TypeSlots {
 // Smallest k >= 1 with 2^k >= n: the binary code length for n vertex ids.
 int code_bits(int n);
 // The +-1 code of vertex v with k bits: component i is +1 if bit i of v is set, else -1.
-inline int code(int v, int i) { return ((v >> i) & 1) ? 1 : -1; }
+inline int code(int v, int i) { return (i >= 0 && i < 31 && ((v >> i) & 1)) ? 1 : -1; }  // v >= 0: bits past 30 are 0
 // floor(log2 x) for x >= 1.
 int floor_log2(long x);
 // Bit length of |x| (0 for 0).

@@ -1,8 +1,10 @@
 // Error types. Library code never aborts: it throws one of these, and the CLI maps them to exit codes
 // (usage_error -> 2, internal_error -> 3). A check that fails is a result, not an exception.
 #pragma once
+#include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace exactformer {
 
@@ -22,6 +24,24 @@ struct not_exact : std::runtime_error {
 struct internal_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// User input inside an error message: quoted, at most `max` bytes of it, bytes outside printable ASCII
+// escaped as \xHH, the length given when cut: "abc" or "abcdef…" (1048576 bytes).
+inline std::string quote_input(std::string_view s, std::size_t max = 40) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 32 && c < 127 && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  out += s.size() > max ? "…\" (" + std::to_string(s.size()) + " bytes)" : "\"";
+  return out;
+}
 
 }  // namespace exactformer
 

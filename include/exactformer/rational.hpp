@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "exactformer/errors.hpp"
 
@@ -63,6 +64,12 @@ inline Q round_to_grid(const Q& x, long p) {
 
 // Canonical "p/q" or "p".
 inline std::string to_string(const Q& x) { return x.str(); }
+
+// Parses a whole token as a decimal integer in [lo, hi] ("-3", "12"; not "1.9", "0x", "4x", ""): usage_error
+// naming `what` otherwise.
+long parse_integer(const std::string& s, long lo, long hi, const std::string& what);
+// Splits at commas, keeping empty items ("1," -> {"1", ""}), so that a caller can refuse them.
+std::vector<std::string> split_commas(const std::string& s);
 
 // Parses "p", "p/q" or a decimal "d.ddd" (optional sign), exactly; throws usage_error on anything else.
 Q parse_rational(const std::string& s);

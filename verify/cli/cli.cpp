@@ -16,7 +16,7 @@ void ModeOptions::add_to(CLI::App* app) {
       ->check(CLI::IsMember({"hard", "softmax2", "softmax"}))
       ->capture_default_str();
   app->add_option("--b", b, "softmax2 base-2 inverse temperature (default: the construction's proven b(n))")->check(CLI::Range(0, 1000));
-  app->add_option("--beta", beta, "softmax inverse temperature, an exact positive rational: P, P/Q or a decimal like 4.4375");
+  app->add_option("--beta", beta, "softmax inverse temperature, an exact positive rational: P, P/Q or a decimal like 4.4375")->check(non_empty);
   app->add_option("--max-bits", max_bits, "certified path: precision cap in bits (rungs 68, 134, 267, 533, 1065, 2128)")
       ->check(CLI::Range(68L, 2128L))
       ->capture_default_str();

@@ -14,9 +14,10 @@ int run_bench(const std::vector<std::string>& names, int n, const Context& ctx) 
   const std::vector<Graph> graphs = labelled_graphs(1, n);
   out << "Stream: every labelled graph with 1 <= n <= " << n << " (" << graphs.size()
       << " graphs) x every query, lexicographic edge order; one thread; each path reuses per-graph work the same way.\n"
-      << "(a) double, (b) fast exact (int64 -> int128 -> GMP), (c) GMP rationals only. Ratios are throughput relative to (a).\n\n"
-      << "| construction | mode | pairs | (a) double µs/pair | (b) fast exact µs/pair | (c) GMP µs/pair | b/a | c/a | int64 overflows | of which int128 | double wrong |\n"
-      << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      << "(a) double, (b) fast exact (int64 -> int128 -> GMP), (c) GMP rationals only. Ratios are throughput relative to (a).\n"
+      << "(d) softmax2(b) rows: the natural softmax(beta = b) model on the certified path at 68 bits; d/b is its cost relative to (b).\n\n"
+      << "| construction | mode | pairs | (a) double µs/pair | (b) fast exact µs/pair | (c) GMP µs/pair | b/a | c/a | int64 overflows | of which int128 | double wrong | (d) certified µs/pair | d/b | undecided at 68 bits |\n"
+      << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& name : names) {
     const Construction& c = ctx.registry.find(name);
     for (const Variant& v : c.modes()) {
@@ -34,7 +35,11 @@ int run_bench(const std::vector<std::string>& names, int n, const Context& ctx) 
       };
       out << "| " << c.name() << " | " << built.variant << " | " << r.pairs << " | " << us(r.seconds_double) << " | " << us(r.seconds_fast)
           << " | " << us(r.seconds_gmp) << " | " << ratio(r.seconds_double, r.seconds_fast) << " | " << ratio(r.seconds_double, r.seconds_gmp)
-          << " | " << r.int64_overflows << " | " << r.int128_overflows << " | " << r.double_disagreements << " |\n";
+          << " | " << r.int64_overflows << " | " << r.int128_overflows << " | " << r.double_disagreements << " | ";
+      if (r.seconds_certified)
+        out << us(*r.seconds_certified) << " | " << ratio(*r.seconds_certified, r.seconds_fast) << " | " << r.certified_undecided << " |\n";
+      else
+        out << "— | — | — |\n";
     }
   }
   return 0;

@@ -9,23 +9,16 @@ namespace {
 
 std::vector<int> parse_n_list(const std::string& s) {
   std::vector<int> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) {
+  for (const std::string& item : split_commas(s)) {
     const auto dots = item.find("..");
-    try {
-      if (dots == std::string::npos) {
-        out.push_back(std::stoi(item));
-      } else {
-        const int a = std::stoi(item.substr(0, dots)), b = std::stoi(item.substr(dots + 2));
-        EXACTFORMER_REQUIRE(a <= b && b - a <= 100000, "bad range " + item);
-        for (int n = a; n <= b; ++n) out.push_back(n);
-      }
-    } catch (const std::logic_error&) {
-      throw usage_error("--n: not a number or range: \"" + item + "\"");
+    if (dots == std::string::npos) {
+      out.push_back(static_cast<int>(parse_integer(item, 1, 65536, "--n")));
+    } else {
+      const long a = parse_integer(item.substr(0, dots), 1, 65536, "--n"), b = parse_integer(item.substr(dots + 2), 1, 65536, "--n");
+      EXACTFORMER_REQUIRE(a <= b, "--n: empty range " + quote_input(item));
+      for (long n = a; n <= b; ++n) out.push_back(static_cast<int>(n));
     }
   }
-  for (int n : out) EXACTFORMER_REQUIRE(n >= 1 && n <= 65536, "--n: " + std::to_string(n) + " is outside 1..65536");
   return out;
 }
 

@@ -1,4 +1,5 @@
 // exactformer check: named checks (or --all), their table, details and JSON.
+#include "report.hpp"
 #include <iomanip>
 #include <thread>
 
@@ -71,6 +72,7 @@ int run(const CheckCommand& cmd, const Context& ctx) {
       EXACTFORMER_REQUIRE(found, "unknown check \"" + id + "\" (see `exactformer list`)");
     }
   }
+  if (!cmd.o.json.empty()) check_output_path(cmd.o.json);
   return report_checks(run_checks(selected, cmd.o.options(), ctx.err), cmd.o.json, ctx.out);
 }
 
@@ -90,7 +92,7 @@ Command add_check(CLI::App& app, const Context& ctx) {
   check->add_option("--edge-orders", co.orders, "edge-token orders per graph (1 = lexicographic only)")->check(CLI::Range(1, 100))->capture_default_str();
   check->add_flag("--gmp-only", co.gmp_only, "evaluate with GMP rationals only (no fast exact path)");
   check->add_flag("--witness-only", co.witness_only, "only search for (and shrink) the witness below the bound");
-  check->add_option("--json", co.json, "write results as JSON to FILE");
+  check->add_option("--json", co.json, "write results as JSON to FILE")->check(non_empty);
   return {check, [cmd, check, &ctx] {
             cmd->o.family_n_max_given = check->count("--family-n-max") > 0;
             return run(*cmd, ctx);

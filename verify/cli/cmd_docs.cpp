@@ -1,6 +1,7 @@
 // exactformer docs: every check, then the docs/results tree (verify/render/docs_site.hpp).
 #include "cli/commands.hpp"
 #include "render/docs_site.hpp"
+#include "report.hpp"
 
 namespace exactformer::cli {
 
@@ -8,13 +9,16 @@ Command add_docs(CLI::App& app, const Context& ctx) {
   auto o = std::make_shared<CheckCliOptions>();
   auto dir = std::make_shared<std::string>("docs/results");
   auto* docs = app.add_subcommand("docs", "run every check and regenerate docs/results (tables, bounds, plots)");
-  docs->add_option("--out", *dir, "output directory")->capture_default_str();
+  docs->add_option("--out", *dir, "output directory")->check(non_empty)->capture_default_str();
   docs->add_option("--n-max", o->n_max, "every labelled graph with 1..N vertices")->check(CLI::Range(1, 9))->capture_default_str();
   docs->add_option("--family-n-max", o->family_n_max, "families up to N vertices")->check(CLI::Range(1, kMaxVertices))->capture_default_str();
   docs->add_option("--jobs", o->jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
-  docs->add_option("--json", o->json, "also write results as JSON to FILE");
+  docs->add_option("--json", o->json, "also write results as JSON to FILE")->check(non_empty);
   return {docs, [o, dir, docs, &ctx] {
             o->family_n_max_given = docs->count("--family-n-max") > 0;
+            EXACTFORMER_REQUIRE(!dir->empty(), "--out is empty");
+            check_output_path(*dir + "/checks.md");  // the directory must exist and be writable before the run
+            if (!o->json.empty()) check_output_path(o->json);
             const CheckOptions co = o->options();
             const std::vector<CheckResult> results = run_checks(ctx.registry.checks(), co, ctx.err);
             DocsHeader h;

@@ -17,30 +17,26 @@ Command add_trace(CLI::App& app, const Context& ctx) {
   auto* trace = app.add_subcommand("trace", "one forward pass slot by slot: tokens, every sublayer's residual, decoder vs truth");
   trace->add_option("construction", o->name, "construction name")->required();
   trace->add_option("--n", o->n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
-  trace->add_option("--graph6", o->graph, "the graph, in graph6")->required();
-  trace->add_option("--query", o->query, "the task token's vertices, e.g. 0,3 (default: the task's first query)");
+  trace->add_option("--graph6", o->graph, "the graph, in graph6")->check(non_empty)->required();
+  trace->add_option("--query", o->query, "the task token's vertices, e.g. 0,3 (default: the task's first query)")->check(non_empty);
   trace->add_option("--mode", o->mode, "attention mode")->check(CLI::IsMember({"hard", "softmax2"}))->capture_default_str();
   trace->add_flag("--all-rows", o->all_rows, "print every row, not only the readout row");
-  trace->add_option("--json", o->json, "write the exactformer-trace/1 JSON to FILE");
-  trace->add_option("--svg", o->svg, "write a heatmap of the residual stream (one panel per sublayer) to FILE");
+  trace->add_option("--json", o->json, "write the exactformer-trace/1 JSON to FILE")->check(non_empty);
+  trace->add_option("--svg", o->svg, "write a heatmap of the residual stream (one panel per sublayer) to FILE")->check(non_empty);
 
   return {trace, [o, &ctx] {
       const Construction& c = ctx.registry.find(o->name);
+      for (const std::string* path : {&o->json, &o->svg})
+        if (!path->empty()) check_output_path(*path);
+      EXACTFORMER_REQUIRE(o->json.empty() || o->json != o->svg, "--json and --svg name the same file");
       const Graph g = from_graph6(o->graph);
       EXACTFORMER_REQUIRE(g.n() >= 1 && g.n() <= o->n, "the graph has " + std::to_string(g.n()) + " vertices; --n is " + std::to_string(o->n));
       const Task& task = find_task(c.task());
       Query query = all_queries(task, g.n()).front();
       if (!o->query.empty()) {
         query.args.clear();
-        std::stringstream in(o->query);
-        std::string item;
-        while (std::getline(in, item, ',')) {
-          try {
-            query.args.push_back(std::stoi(item));
-          } catch (const std::logic_error&) {
-            throw usage_error("--query: not a vertex: \"" + item + "\"");
-          }
-        }
+        for (const std::string& item : split_commas(o->query))
+          query.args.push_back(static_cast<int>(parse_integer(item, 0, kMaxVertices - 1, "--query")));
       }
       EXACTFORMER_REQUIRE(static_cast<int>(query.args.size()) == task.arity,
                           "--query: " + c.task() + " takes " + std::to_string(task.arity) + " vertices");
@@ -48,8 +44,10 @@ Command add_trace(CLI::App& app, const Context& ctx) {
       const Built built = c.build(o->n, o->mode == "hard" ? Variant::hard() : Variant::softmax2());
       const Trace t = make_trace(c, built, o->n, g, query);
       print_trace(ctx.out, t, o->all_rows);
-      if (!o->json.empty()) write_file_atomically(o->json, trace_to_json(t));
-      if (!o->svg.empty()) write_file_atomically(o->svg, trace_to_svg(t));
+      // Both rendered before either is written: a failure leaves both files as they were.
+      const std::string json = o->json.empty() ? "" : trace_to_json(t), svg = o->svg.empty() ? "" : trace_to_svg(t);
+      if (!o->json.empty()) write_file_atomically(o->json, json);
+      if (!o->svg.empty()) write_file_atomically(o->svg, svg);
       return t.answer == t.truth ? 0 : 1;
   }};
 }

@@ -1,5 +1,6 @@
 // exactformer verify: one construction over every graph of a stream and every query.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -21,6 +22,7 @@ struct VerifyOptions {
   int orders = 2;
   bool gmp_only = false;
   std::string json;
+  bool allow_empty = false;
 };
 
 int run_verify(const VerifyOptions& o, const Context& ctx) {
@@ -30,6 +32,7 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
                       "--code-bits-offset: " + c.name() + " has no vertex codes (only edge_existence and node_degree do)");
   Variant v = o.mode.variant();
   v.code_bits_offset = o.code_bits_offset;
+  if (!o.json.empty()) check_output_path(o.json);
   const Built built = c.build(o.n, v);
   RunOptions ro;
   ro.jobs = o.jobs;
@@ -45,12 +48,14 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   } else if (o.graphs == "-") {
     source = graph6_source(std::cin, "graph6 from stdin (one labelling per line as given)", o.n);
   } else {
+    EXACTFORMER_REQUIRE(!std::filesystem::is_directory(o.graphs), "--graphs " + quote_input(o.graphs) + " is a directory, not a graph6 file");
     file.open(o.graphs);
-    EXACTFORMER_REQUIRE(file.good(), "cannot read graph file " + o.graphs);
+    EXACTFORMER_REQUIRE(file.good(), "cannot read graph file " + quote_input(o.graphs));
     source = graph6_source(file, "graph6 from " + o.graphs + " (one labelling per line as given)", o.n);
   }
   const auto start = std::chrono::steady_clock::now();
   RunStats s = run_sweep(c, built, o.n, *source, ro);
+  EXACTFORMER_REQUIRE(s.graphs > 0 || o.allow_empty, "no graphs read from " + source->describe() + " (--allow-empty accepts that)");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::optional<Counterexample> shrunk;
   if (s.failure) shrunk = shrink(c, built, *s.failure);
@@ -76,7 +81,7 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   }
   if (s.first_undetermined) out << "first undetermined (not a counterexample): " << s.first_undetermined->describe() << "\n";
   const bool ok = !s.failure && diff.empty() && s.undetermined == 0;
-  out << (ok ? "HOLDS" : s.failure || !diff.empty() ? "FAILS" : "UNDETERMINED") << "\n";
+  out << (ok ? (s.graphs == 0 ? "HOLDS (vacuously: no graphs, --allow-empty)" : "HOLDS") : s.failure || !diff.empty() ? "FAILS" : "UNDETERMINED") << "\n";
   if (!o.json.empty()) {
     std::ostringstream j;
     j << "{\"format\": \"exactformer-verify/1\", \"construction\": " << json_string(c.name()) << ", \"variant\": "
@@ -100,7 +105,7 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   auto* verify = app.add_subcommand("verify", "run one construction on every graph of a stream and every query");
   verify->add_option("construction", vo.construction, "construction name (see `list`)")->required();
   verify->add_option("--n", vo.n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
-  verify->add_option("--graphs", vo.graphs, "labelled (every labelled graph with 1..N vertices), a graph6 FILE, or - for stdin")
+  verify->add_option("--graphs", vo.graphs, "labelled (every labelled graph with 1..N vertices), a graph6 FILE, or - for stdin")->check(non_empty)
       ->capture_default_str();
   vo.mode.add_to(verify);
   verify->add_option("--code-bits-offset", vo.code_bits_offset, "build with k(n) + OFFSET code bits (e.g. -1: one below the bound)")
@@ -109,7 +114,8 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   verify->add_option("--edge-orders", vo.orders, "edge-token orders per graph for order-invariant constructions (1 = as given)")
       ->check(CLI::Range(1, 100))->capture_default_str();
   verify->add_flag("--gmp-only", vo.gmp_only, "evaluate with GMP rationals only (no fast exact path)");
-  verify->add_option("--json", vo.json, "write the result as JSON to FILE");
+  verify->add_option("--json", vo.json, "write the result as JSON to FILE")->check(non_empty);
+  verify->add_flag("--allow-empty", vo.allow_empty, "accept a graph stream with no graphs (otherwise an input error, exit 2)");
 
   return {verify, [vo_ptr, &ctx] { return run_verify(*vo_ptr, ctx); }};
 }

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -32,6 +34,11 @@ bool run_gnuplot(const std::string& script) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return false;
+  // Interrupted by the user (Ctrl-C reaches the whole process group): stop as that signal would have.
+  if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+    std::signal(WTERMSIG(status), SIG_DFL);
+    std::raise(WTERMSIG(status));
+  }
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -98,6 +105,59 @@ bool write_compare_plot(const std::string& title, const std::vector<const Constr
   std::remove(script.c_str());
   std::remove(data.c_str());
   if (!drawn) err << "exactformer: note: gnuplot not available, no plot for " << title << "\n";
+  return drawn;
+}
+
+bool write_precision_plot(const std::vector<PrecisionResult>& results, const std::vector<const Construction*>& cs, const std::string& svg,
+                          std::ostream& err) {
+  const std::string data = svg + ".dat", script = svg + ".gp";
+  const auto log_t = [](int n) { return std::log2(static_cast<double>(n + n * (n - 1) / 2 + 1)); };
+  // Per construction i: block 2i = measured (log2 T, p_total or -, b* or -), block 2i+1 = claimed (log2 T, p*, b* low).
+  std::ostringstream d;
+  std::vector<std::string> names;
+  for (const Construction* c : cs) {
+    d << (names.empty() ? "" : "\n\n") << "# " << c->name() << " measured: log2T p_total b*\n";
+    bool any = false;
+    for (int n = 2; n <= 8; ++n) {
+      std::string fp = "?", b = "?";
+      for (const PrecisionResult& r : results) {
+        if (r.construction != c->name() || r.n != n || !r.stable) continue;
+        if (r.model == PrecisionModel::fp) fp = std::to_string(1 + r.integer_bits + r.stable->convert_to<long>());
+        if (r.model == PrecisionModel::softmax2) b = r.stable->str();
+      }
+      if (fp != "?" || b != "?") {
+        d << log_t(n) << " " << fp << " " << b << "\n";
+        any = true;
+      }
+    }
+    if (!any) d << "0 ? ?\n";
+    d << "\n\n# " << c->name() << " claimed: log2T p* b*_low\n";
+    for (int n = 2; n <= 64; ++n) {
+      const std::optional<PrecisionClaim> claim = c->precision_claim(n);
+      const std::string fp = claim && claim->fp_p ? std::to_string(*claim->fp_p) : "?";
+      const std::string b = claim && claim->softmax2_b ? std::to_string(claim->softmax2_b->first) : "?";
+      d << log_t(n) << " " << fp << " " << b << "\n";
+    }
+    names.push_back(c->name());
+  }
+  write_file_atomically(data, d.str());
+  std::ostringstream g;
+  g << "set terminal svg size 1000,420 dynamic noenhanced font 'sans,11'\nset output '" << svg << "'\n"
+    << "set datafile missing '?'\nset key left top font ',9'\nset grid\nset xlabel 'log2 T (T = n + n(n-1)/2 + 1 tokens)'\n"
+    << "set multiplot layout 1,2 title 'Precision against log2 T: measured over every labelled graph (points), derived for n = 2..64 (lines)'\n";
+  for (int panel = 0; panel < 2; ++panel) {
+    g << "set ylabel '" << (panel == 0 ? "FP_p(hard): p_total measured, p* derived" : "softmax2: b* measured, band low end derived") << "'\nplot ";
+    for (std::size_t i = 0; i < names.size(); ++i)
+      g << (i ? ", " : "") << "'" << data << "' index " << 2 * i << " using 1:" << 2 + panel << " with points pt 7 ps 1.1 lc " << i + 1
+        << " title '" << names[i] << "', '' index " << 2 * i + 1 << " using 1:" << 2 + panel << " with lines lw 1.5 lc " << i + 1 << " notitle";
+    g << "\n";
+  }
+  g << "unset multiplot\n";
+  write_file_atomically(script, g.str());
+  const bool drawn = run_gnuplot(script);
+  std::remove(script.c_str());
+  std::remove(data.c_str());
+  if (!drawn) err << "exactformer: note: gnuplot not available, no precision plot\n";
   return drawn;
 }
 

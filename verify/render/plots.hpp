@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exactformer/construction.hpp"
+#include "precision.hpp"
 
 namespace exactformer {
 
@@ -13,5 +14,10 @@ namespace exactformer {
 bool write_plot(const Construction& c, const std::string& dir, std::ostream& err);
 // dir/<title>.svg: the claimed formulas of several constructions.
 bool write_compare_plot(const std::string& title, const std::vector<const Construction*>& cs, const std::string& dir, std::ostream& err);
+
+// `svg`: against log2 T, the measured p_total of FP_p and b* of softmax2 (points, one colour per
+// construction) and the derived p* and lower end of the b* band for n = 2..64 (lines), where claimed.
+bool write_precision_plot(const std::vector<PrecisionResult>& results, const std::vector<const Construction*>& cs, const std::string& svg,
+                          std::ostream& err);
 
 }  // namespace exactformer

@@ -32,7 +32,7 @@ Graph from_graph6(const std::string& text) {
   EXACTFORMER_REQUIRE(!s.empty(), "malformed graph6: empty line");
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    EXACTFORMER_REQUIRE(c >= 63 && c <= 126, "malformed graph6 \"" + text + "\": byte " + std::to_string(i)
+    EXACTFORMER_REQUIRE(c >= 63 && c <= 126, "malformed graph6 " + quote_input(text) + ": byte " + std::to_string(i)
                                                   + " is outside '?'..'~'");
   }
   std::size_t pos = 0;
@@ -41,17 +41,17 @@ Graph from_graph6(const std::string& text) {
     n = s[0] - 63;
     pos = 1;
   } else {
-    EXACTFORMER_REQUIRE(s.size() >= 4, "malformed graph6 \"" + text + "\": truncated vertex count");
-    EXACTFORMER_REQUIRE(s[1] != 126, "malformed graph6 \"" + text + "\": n too large (more than "
+    EXACTFORMER_REQUIRE(s.size() >= 4, "malformed graph6 " + quote_input(text) + ": truncated vertex count");
+    EXACTFORMER_REQUIRE(s[1] != 126, "malformed graph6 " + quote_input(text) + ": n too large (more than "
                                          + std::to_string(kMaxVertices) + " vertices are not supported)");
     n = ((s[1] - 63L) << 12) | ((s[2] - 63L) << 6) | (s[3] - 63L);
     pos = 4;
   }
-  EXACTFORMER_REQUIRE(n <= kMaxVertices, "graph6 \"" + text + "\": n = " + std::to_string(n) + " too large (at most "
+  EXACTFORMER_REQUIRE(n <= kMaxVertices, "graph6 " + quote_input(text) + ": n = " + std::to_string(n) + " too large (at most "
                                              + std::to_string(kMaxVertices) + " vertices are supported)");
   const long pairs = n * (n - 1) / 2;
   const std::size_t need = static_cast<std::size_t>((pairs + 5) / 6);
-  EXACTFORMER_REQUIRE(s.size() - pos == need, "malformed graph6 \"" + text + "\": " + std::to_string(s.size() - pos)
+  EXACTFORMER_REQUIRE(s.size() - pos == need, "malformed graph6 " + quote_input(text) + ": " + std::to_string(s.size() - pos)
                                                   + " edge bytes for n = " + std::to_string(n) + ", expected "
                                                   + std::to_string(need));
   Graph g(static_cast<int>(n));
@@ -64,7 +64,7 @@ Graph from_graph6(const std::string& text) {
   if (pairs % 6 != 0) {
     const int last = s.back() - 63;
     EXACTFORMER_REQUIRE((last & ((1 << (6 - pairs % 6)) - 1)) == 0,
-                        "malformed graph6 \"" + text + "\": nonzero padding bits");
+                        "malformed graph6 " + quote_input(text) + ": nonzero padding bits");
   }
   return g;
 }

@@ -149,8 +149,27 @@ MatQ forward(const Model& model, const MatQ& x0, Record* record) {
   return x;
 }
 
+long parse_integer(const std::string& s, long lo, long hi, const std::string& what) {
+  std::size_t i = s.size() > 0 && s[0] == '-' ? 1 : 0;
+  bool ok = i < s.size() && s.size() - i <= 18;
+  for (std::size_t j = i; ok && j < s.size(); ++j) ok = s[j] >= '0' && s[j] <= '9';
+  EXACTFORMER_REQUIRE(ok, what + ": not an integer: " + quote_input(s));
+  const long v = std::stol(s);
+  EXACTFORMER_REQUIRE(v >= lo && v <= hi, what + ": " + s + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out(1);
+  for (const char c : s) {
+    if (c == ',') out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
 Q parse_rational(const std::string& s) {
-  const std::string quoted = "\"" + (s.size() <= 40 ? s : s.substr(0, 40) + "...") + "\"";
+  const std::string quoted = quote_input(s);
   std::size_t i = 0;
   const auto digits = [&](std::size_t from) {
     std::size_t j = from;
