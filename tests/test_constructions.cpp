@@ -68,7 +68,7 @@ TEST_CASE("every precision check holds at n <= 4: the searched p*, b*, beta* as 
     CHECK(r.predictions[0].measured.find("(match)") != std::string::npos);
     CHECK(r.holds);
   }
-  CHECK(checks == 14);
+  CHECK(checks == 16);
 }
 
 TEST_CASE("a precision claim that is off by one fails its check") {

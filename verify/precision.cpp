@@ -126,7 +126,7 @@ PrecisionResult search_precision(const Construction& c, const PrecisionOptions& 
   Searcher s(c, opt, r);
   if (opt.model != PrecisionModel::softmax) {
     const Q one(1);
-    for (Q v = opt.model == PrecisionModel::fp ? 0 : 1; v <= opt.max_value;) {
+    for (Q v = 0; v <= opt.max_value;) {  // b = 0 is uniform attention: it may hold (a triangle-only family)
       if (!s.probe(v).holds) {
         v += 1;
         continue;
@@ -141,20 +141,23 @@ PrecisionResult search_precision(const Construction& c, const PrecisionOptions& 
       v = *fail + 1;
     }
   } else {
-    // Brackets: lo fails (0 = uniform attention must), hi = the first power of two that passes.
-    Q lo(0), hi(1);
-    EXACTFORMER_REQUIRE(!s.probe(lo).holds, c.name() + " holds under uniform attention: nothing to search");
-    while (!s.probe(hi).holds) {
-      lo = hi;
-      hi *= 2;
-      EXACTFORMER_REQUIRE(hi <= opt.max_value, c.name() + ": no passing beta up to " + std::to_string(opt.max_value));
-    }
-    while (hi - lo > opt.step) {  // bisection on the grid j * step
-      const Q mid_steps = Q((numerator((lo + hi) / 2 / opt.step)) / denominator((lo + hi) / 2 / opt.step));  // floor
-      Q mid = mid_steps * opt.step;
-      if (mid <= lo) mid = lo + opt.step;
-      if (s.probe(mid).holds) hi = mid;
-      else lo = mid;
+    // Brackets: lo = 0 (uniform attention), hi = the first power of two that passes; bisection on the grid
+    // j * step between them. If uniform attention already passes, the scan confirms from 0.
+    Q lo(0), hi(0);
+    if (!s.probe(lo).holds) {
+      hi = 1;
+      while (!s.probe(hi).holds) {
+        lo = hi;
+        hi *= 2;
+        EXACTFORMER_REQUIRE(hi <= opt.max_value, c.name() + ": no passing beta up to " + std::to_string(opt.max_value));
+      }
+      while (hi - lo > opt.step) {
+        const Q steps = (lo + hi) / 2 / opt.step;
+        Q mid = Q(numerator(steps) / denominator(steps)) * opt.step;  // floor to the grid
+        if (mid <= lo) mid = lo + opt.step;
+        if (s.probe(mid).holds) hi = mid;
+        else lo = mid;
+      }
     }
     r.first_pass = hi;
     Q v = hi;

@@ -2,9 +2,9 @@
 // n vertices and every query,
 //   fp        the fewest fractional bits p* of the fixed-point model FP_p (hard attention), scanned p = 0, 1, ...;
 //             with the integer bits p_int measured at p* (p_total = 1 + p_int + p*);
-//   softmax2  the smallest b* of softmax2(b), scanned b = 1, 2, ... (items off the integrality invariant certified);
+//   softmax2  the smallest b* of softmax2(b), scanned b = 0, 1, ... (items off the integrality invariant certified);
 //   softmax   the smallest β* of the natural softmax(β) on the grid j * step, certified, by bisection between a
-//             failing β (0: uniform attention) and the first passing power of two.
+//             failing β (0: uniform attention) and the first passing power of two (0 itself if uniform passes).
 // A pass counts only if p* + 1, + 2, + 3 (β* + step, ...) pass as well; a later failure is reported as a
 // non-monotone pair and the scan resumes above it. The witness is the lowest-index failing (graph, query)
 // one step below, shrunk in the same model.

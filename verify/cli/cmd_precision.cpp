@@ -53,7 +53,7 @@ std::string table_row(const PrecisionResult& r) {
     s << "at " << r.below->str() << ": `" << to_graph6(r.witness->graph) << "` " << r.witness->query.str() << " expected "
       << r.witness->expected << ", got " << (r.witness->got ? std::to_string(*r.witness->got) : "undefined");
   else if (r.below)
-    s << "none at " << r.below->str() << " (undetermined)";
+    s << "none at " << r.below->str() << " (undetermined there)";
   else if (r.stable)
     s << "— (nothing below 0)";
   else
