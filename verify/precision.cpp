@@ -99,6 +99,7 @@ class Searcher {
     const Setup s = setup(opt_, below);
     const Built built = c_.build(opt_.n, s.variant);
     r_.witness = shrink(c_, built, *p.failure, s.run.fixed_point);
+    r_.witness_case = regression_case(c_, opt_.n, s.variant, s.run.fixed_point, *r_.witness);
   }
 
  private:

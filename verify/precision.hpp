@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "exactformer/construction.hpp"
+#include "regressions.hpp"
 #include "sweep.hpp"
 
 namespace exactformer {
@@ -48,6 +49,7 @@ struct PrecisionResult {
   std::vector<std::pair<Q, Q>> non_monotone;  // (passing value, a larger failing value)
   std::optional<Q> below;                     // the value one step below `stable`
   std::optional<Counterexample> witness;      // failing there, shrunk
+  std::optional<RegressionCase> witness_case; // the same, with its model, for tests/regressions/
   int integer_bits = 0;                       // fp: p_int at p*
   long probes = 0, undetermined_probes = 0;
   double seconds = 0;

@@ -14,11 +14,13 @@ Command add_docs(CLI::App& app, const Context& ctx) {
   docs->add_option("--family-n-max", o->family_n_max, "families up to N vertices")->check(CLI::Range(1, kMaxVertices))->capture_default_str();
   docs->add_option("--jobs", o->jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
   docs->add_option("--json", o->json, "also write results as JSON to FILE")->check(non_empty);
+  docs->add_option("--regressions", o->regressions, "also write every shrunk witness as a regression case (TSV) to FILE")->check(non_empty);
   return {docs, [o, dir, docs, &ctx] {
             o->family_n_max_given = docs->count("--family-n-max") > 0;
             EXACTFORMER_REQUIRE(!dir->empty(), "--out is empty");
             check_output_path(*dir + "/checks.md");  // the directory must exist and be writable before the run
-            if (!o->json.empty()) check_output_path(o->json);
+            for (const std::string* path : {&o->json, &o->regressions})
+              if (!path->empty()) check_output_path(*path);
             const CheckOptions co = o->options();
             const std::vector<CheckResult> results = run_checks(ctx.registry.checks(), co, ctx.err);
             DocsHeader h;
@@ -28,6 +30,7 @@ Command add_docs(CLI::App& app, const Context& ctx) {
             h.n_max = o->n_max;
             h.edge_orders = o->orders;
             write_docs_site(ctx.registry, results, *dir, h, ctx.err);
+            if (!o->regressions.empty()) write_regressions(ctx.registry, results, o->regressions, h.command);
             const int rc = report_checks(results, o->json, ctx.out);
             ctx.out << "wrote " << *dir << "/checks.md and " << *dir << "/bounds/*.md, *.svg\n";
             return rc;

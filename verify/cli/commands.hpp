@@ -59,11 +59,15 @@ struct CheckCliOptions {
   bool gmp_only = false;
   bool witness_only = false;
   std::string json;
+  std::string regressions;  // tests/regressions/*.tsv: every shrunk witness (verify/regressions.hpp)
   CheckOptions options() const;
 };
 // Runs the checks, printing one progress line per check on err.
 std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckOptions& opt,
                                     std::ostream& err);
+// Every shrunk witness of `results` as regression cases (verify/regressions.hpp), headed by `command`.
+void write_regressions(const Registry& registry, const std::vector<CheckResult>& results, const std::string& path,
+                       const std::string& command);
 // The table, every failure's details, the JSON file; 0 iff every check holds.
 int report_checks(const std::vector<CheckResult>& results, const std::string& json, std::ostream& out);
 
