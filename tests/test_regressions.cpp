@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "mutate.hpp"
 #include "regressions.hpp"
 
 using namespace exactformer;
@@ -42,4 +43,16 @@ TEST_CASE("a regression case round-trips, and a model that answers right does no
   CHECK(!replay(builtin_registry(), wrong_truth).still_fails);
   CHECK_THROWS_AS(RegressionCase::parse("connectivity_squaring\t6\tsoftmax2\t6"), usage_error);
   CHECK_THROWS_AS(RegressionCase::parse("connectivity_squaring\t6\twarm\t6\t0\t0\tDs?\t0,4\t0"), usage_error);
+}
+
+TEST_CASE("mutation testing: node count's 15 weight mutants at n = 3 are killed, but for one that changes nothing") {
+  // 5 non-zero entries (W_Q[one], W_K[is_vertex], W_K[is_task], W_V[is_task], W_O), each 1 -> 0, -1, 2.
+  const MutationReport r = mutate(find_construction("node_count"), 3, 1);
+  CHECK(r.mutants == 15);
+  CHECK(r.killed + static_cast<long>(r.survivors.size()) == r.mutants);
+  CHECK(r.killed == 14);
+  REQUIRE(r.survivors.size() == 1);
+  CAPTURE(r.survivors[0].mutation);
+  CHECK(r.survivors[0].kind == "equivalent");  // W_Q[one] 1 -> 2: every score doubles, the argmax set is the same
+  CHECK(r.kill_rate() == 1.0);
 }
