@@ -1,6 +1,7 @@
 // Mutation testing of the harness (verify/mutate.hpp).
 #include "mutate.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -35,6 +36,17 @@ std::string entry_name(const Layout& layout, const char* matrix, int row, int co
   return std::string(matrix) + "[" + (rows_are_residual ? layout.column_name(row) : std::to_string(row)) + ", " + std::to_string(col) + "]";
 }
 
+// The mutated values of a non-zero entry: 0, -w, w + 1, w - 1, without w itself or repeats.
+std::vector<Q> mutated_values(const Q& w) {
+  std::vector<Q> seen{w}, out;
+  for (const Q& v : {Q(0), Q(-w), Q(w + 1), Q(w - 1)})
+    if (std::find(seen.begin(), seen.end(), v) == seen.end()) {
+      seen.push_back(v);
+      out.push_back(v);
+    }
+  return out;
+}
+
 std::vector<Mutation> mutations(const Model& m) {
   std::vector<Mutation> out;
   const auto entries = [&](std::size_t l, const std::string& where, const char* name, const MatQ& w, bool rows_residual, bool reads_x,
@@ -43,10 +55,7 @@ std::vector<Mutation> mutations(const Model& m) {
       for (Eigen::Index c = 0; c < w.cols(); ++c) {
         const Q orig = w(r, c);
         if (orig == 0) continue;
-        std::vector<Q> seen{orig};
-        for (const Q& v : {Q(0), Q(-orig), Q(orig + 1), Q(orig - 1)}) {
-          if (std::find(seen.begin(), seen.end(), v) != seen.end()) continue;
-          seen.push_back(v);
+        for (const Q& v : mutated_values(orig)) {
           Mutation mu;
           mu.what = where + " " + entry_name(m.layout, name, static_cast<int>(r), static_cast<int>(c), rows_residual) + ": " + orig.str() +
                     " -> " + v.str();
@@ -85,10 +94,7 @@ std::vector<Mutation> mutations(const Model& m) {
       for (Eigen::Index c = 0; c < bias.size(); ++c) {
         const Q orig = bias(c);
         if (orig == 0) continue;
-        std::vector<Q> seen{orig};
-        for (const Q& v : {Q(0), Q(-orig), Q(orig + 1), Q(orig - 1)}) {
-          if (std::find(seen.begin(), seen.end(), v) != seen.end()) continue;
-          seen.push_back(v);
+        for (const Q& v : mutated_values(orig)) {
           Mutation mu;
           mu.what = where + " bias[" + std::to_string(c) + "]: " + orig.str() + " -> " + v.str();
           mu.layer = l;

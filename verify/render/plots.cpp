@@ -42,6 +42,16 @@ bool run_gnuplot(const std::string& script) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Writes the script, runs gnuplot on it, removes the script and its data file; a note on err without gnuplot.
+bool draw(const std::string& script, const std::string& text, const std::string& data, const std::string& what, std::ostream& err) {
+  write_file_atomically(script, text);
+  const bool drawn = run_gnuplot(script);
+  std::remove(script.c_str());
+  std::remove(data.c_str());
+  if (!drawn) err << "exactformer: note: gnuplot not available, no plot for " << what << "\n";
+  return drawn;
+}
+
 }  // namespace
 
 // Width and depth against n (log-log), measured points over the claimed formula, drawn by gnuplot.
@@ -67,12 +77,7 @@ bool write_plot(const Construction& c, const std::string& dir, std::ostream& err
     << "set ylabel 'residual width d'\nplot '" << data << "' index 0 using 1:3 with lines lw 2 lc rgb '#1f77b4' title 'claimed d (formula)', '' index 1 using 1:3 with linespoints lw 2 dt 2 pt 7 ps 1.3 lc rgb '#d62728' title 'measured d (built)'\n"
     << "set ylabel 'layers L'\nplot '" << data << "' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'claimed L (formula)', '' index 1 using 1:2 with linespoints lw 2 dt 2 pt 7 ps 1.3 lc rgb '#d62728' title 'measured L (built)'\n"
     << "unset multiplot\n";
-  write_file_atomically(script, g.str());
-  const bool drawn = run_gnuplot(script);
-  std::remove(script.c_str());
-  std::remove(data.c_str());
-  if (!drawn) err << "exactformer: note: gnuplot not available, no plot for " << c.name() << "\n";
-  return drawn;
+  return draw(script, g.str(), data, c.name(), err);
 }
 
 // Width and depth of several constructions against n, one line each (claimed formula), drawn by gnuplot.
@@ -100,12 +105,7 @@ bool write_compare_plot(const std::string& title, const std::vector<const Constr
     g << "\n";
   }
   g << "unset multiplot\n";
-  write_file_atomically(script, g.str());
-  const bool drawn = run_gnuplot(script);
-  std::remove(script.c_str());
-  std::remove(data.c_str());
-  if (!drawn) err << "exactformer: note: gnuplot not available, no plot for " << title << "\n";
-  return drawn;
+  return draw(script, g.str(), data, title, err);
 }
 
 bool write_precision_plot(const std::vector<PrecisionResult>& results, const std::vector<const Construction*>& cs, const std::string& svg,
@@ -153,12 +153,7 @@ bool write_precision_plot(const std::vector<PrecisionResult>& results, const std
     g << "\n";
   }
   g << "unset multiplot\n";
-  write_file_atomically(script, g.str());
-  const bool drawn = run_gnuplot(script);
-  std::remove(script.c_str());
-  std::remove(data.c_str());
-  if (!drawn) err << "exactformer: note: gnuplot not available, no precision plot\n";
-  return drawn;
+  return draw(script, g.str(), data, "precision", err);
 }
 
 }  // namespace exactformer
