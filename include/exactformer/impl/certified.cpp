@@ -198,11 +198,20 @@ void Certified::attend(HeadW& hw, std::size_t i, const std::vector<Row>& qs, con
   for (std::size_t j = 0; j < visible; ++j) {
     Bound s;
     const Row& key = ks[j];
+    bool points = true;
+    Q exact_sum(0);  // the dot product while every factor is a point: exact, without interval temporaries
     for (std::size_t c = 0; c < query.v.size(); ++c) {
-      if (query.v[c].point() && query.v[c].lo == 0) continue;
-      if (key.v[c].point() && key.v[c].lo == 0) continue;
-      s = s + query.v[c] * key.v[c];
+      const Bound &a = query.v[c], &b = key.v[c];
+      const bool pa = a.point(), pb = b.point();
+      if ((pa && a.lo == 0) || (pb && b.lo == 0)) continue;
+      if (pa && pb) exact_sum += a.lo * b.lo;
+      else {
+        points = false;
+        s = s + a * b;
+      }
     }
+    if (points) s = Bound(exact_sum);
+    else s = s + Bound(exact_sum);
     round_outward(s, bits_);
     exact = exact && s.point();
     scores_[j] = std::move(s);
@@ -210,8 +219,13 @@ void Certified::attend(HeadW& hw, std::size_t i, const std::vector<Row>& qs, con
   const std::size_t d_v = static_cast<std::size_t>(hw.wv.cols);
   out.assign(d_v, Bound());
   const auto add_weighted = [&](const Bound& w, const std::vector<Bound>& v) {
-    for (std::size_t c = 0; c < d_v; ++c)
-      if (!(v[c].point() && v[c].lo == 0)) out[c] = out[c] + w * v[c];
+    for (std::size_t c = 0; c < d_v; ++c) {
+      if (v[c].point()) {
+        if (v[c].lo != 0) add_scaled(out[c], w, v[c].lo);  // out += w * v, in place
+      } else {
+        out[c] = out[c] + w * v[c];
+      }
+    }
   };
 
   if (hw.mode.kind == AttentionKind::hard) {
