@@ -191,3 +191,14 @@ TEST_CASE("softmax2 with b one below the proof's b(n) fails, found by the checke
   CHECK(r.out.find("COUNTEREXAMPLE") != std::string::npos);
   CHECK(cli({"verify", "node_count", "--n", "6", "--mode", "softmax2", "--b", "5"}).code == 0);
 }
+
+TEST_CASE("trace --mode softmax lays the certified pass open and says certified_wrong below beta*") {
+  const Run r = cli({"trace", "node_count", "--n", "6", "--graph6", "E~~w", "--mode", "softmax", "--beta", "3"});
+  CHECK(r.code == 1);
+  CHECK(r.out.find("count = [1.29e-01, 1.29e-01]") != std::string::npos);
+  CHECK(r.out.find("answer 7, truth 6 -> certified_wrong") != std::string::npos);
+  const Run ok = cli({"trace", "node_count", "--n", "6", "--graph6", "E~~w", "--mode", "softmax", "--beta", "3.41"});
+  CHECK(ok.code == 0);
+  CHECK(ok.out.find("-> certified_correct") != std::string::npos);
+  CHECK(cli({"trace", "node_count", "--n", "6", "--graph6", "E~~w", "--mode", "softmax", "--beta", "3", "--json", "t.json"}).code == 2);
+}

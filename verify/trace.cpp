@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "exactformer/certified_arith.hpp"
 #include "exactformer/decoder.hpp"
 #include "report.hpp"
 #include "tasks.hpp"
@@ -219,6 +220,67 @@ std::string trace_to_svg(const Trace& t) {
   }
   o << "</svg>\n";
   return o.str();
+}
+
+int print_certified_trace(std::ostream& out, const Construction& c, const Built& built, int n, const Graph& g, const Query& query,
+                          int max_rung, bool all_rows) {
+  const Layout& layout = built.model.layout;
+  const std::vector<Token> tokens = tokenize(g, g.edges(), query);
+  Input x(static_cast<int>(tokens.size()), layout.width());
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    RowWriter w(&x.at(static_cast<int>(i), 0));
+    built.embed(tokens[i], w);
+  }
+  const std::size_t readout = tokens.size() - 1;
+  const long truth = find_task(c.task()).solve(g, query);
+  out << c.name() << " [" << built.variant << "] built for n <= " << n << "; graph " << to_graph6(g) << ", query " << query.str()
+      << "\ncertified pass: enclosures of the real values; a plain number is exact, [lo, hi] an interval (endpoints rounded for reading)\n";
+  CertifiedDecision decision;
+  long bits = 0;
+  for (int r = 0; r <= max_rung; ++r) {
+    bits = kRungBits[r];
+    Evaluator<Certified> ev(built.model, bits);
+    try {
+      ev.run_all(x);
+    } catch (const Undecided& u) {
+      out << "\nat " << bits << " bits: " << u.why << "; one rung up\n";
+      continue;
+    }
+    const std::vector<Bound>& final_row = ev.rows_after(built.model.layers.size() - 1)[readout].v;
+    decision = decode_certified(built.decoder, final_row);
+    if (decision.status == CertifiedDecision::Status::undetermined && r < max_rung) {
+      out << "\nat " << bits << " bits: " << decision.why << "; one rung up\n";
+      continue;
+    }
+    for (std::size_t l = 0; l < built.model.layers.size(); ++l) {
+      out << "\nafter layer " << l + 1 << " (" << bits << " bits):\n";
+      for (std::size_t row = 0; row < tokens.size(); ++row) {
+        if (!all_rows && row != readout) continue;
+        out << "  row " << row << " " << token_str(tokens[row]) << (row == readout ? " (readout)" : "") << "\n";
+        const std::vector<Bound>& v = ev.rows_after(l)[row].v;
+        for (const Slot& s : layout.slots()) {
+          bool any = false;
+          for (int i = 0; i < s.dim; ++i) any = any || !(v[static_cast<std::size_t>(s.col(i))] == Bound());
+          if (!any) continue;
+          out << "    " << s.name << " = ";
+          for (int i = 0; i < s.dim; ++i) {
+            const Bound& b = v[static_cast<std::size_t>(s.col(i))];
+            out << (i ? ", " : s.dim > 1 ? "[" : "") << (b.point() ? to_string(b.lo) : "[" + approx(b.lo) + ", " + approx(b.hi) + "]");
+          }
+          out << (s.dim > 1 ? "]" : "") << "\n";
+        }
+      }
+    }
+    break;
+  }
+  CertifiedResult result{decision, bits};
+  const bool right = decision.status == CertifiedDecision::Status::decided && decision.answer == truth;
+  out << "\ndecoder " << built.decoder.str() << ": " << result.str() << "; answer "
+      << (decision.answer ? std::to_string(*decision.answer) : "undefined") << ", truth " << truth << " -> "
+      << (right ? "certified_correct" : decision.status == CertifiedDecision::Status::decided ? "certified_wrong"
+                                        : decision.status == CertifiedDecision::Status::boundary ? "boundary" : "undetermined")
+      << "\n";
+  return right ? 0 : 1;
 }
 
 }  // namespace exactformer

@@ -29,4 +29,11 @@ std::string trace_to_json(const Trace& t);
 // the axis, blue > 0 > red scaled per panel, the exact value of every cell in its <title>.
 std::string trace_to_svg(const Trace& t);
 
+// The certified pass (softmax, or softmax2 off its integrality invariant) laid open: the readout row (every
+// row with all_rows) after every layer as enclosures — exact values where they are points, [lo, hi] with
+// approximate endpoints otherwise — at the first rung whose decoder decides (up to max_rung), then the
+// decision next to the ground truth. Returns 0 if the certified answer is the truth, else 1.
+int print_certified_trace(std::ostream& out, const Construction& c, const Built& built, int n, const Graph& g, const Query& query,
+                          int max_rung, bool all_rows);
+
 }  // namespace exactformer

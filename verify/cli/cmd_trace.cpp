@@ -9,7 +9,8 @@ namespace exactformer::cli {
 
 Command add_trace(CLI::App& app, const Context& ctx) {
   struct Options {
-    std::string name, graph, query, mode = "hard", json, svg;
+    std::string name, graph, query, json, svg;
+    ModeOptions mode;
     int n = 0;
     bool all_rows = false;
   };
@@ -19,7 +20,7 @@ Command add_trace(CLI::App& app, const Context& ctx) {
   trace->add_option("--n", o->n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
   trace->add_option("--graph6", o->graph, "the graph, in graph6")->check(non_empty)->required();
   trace->add_option("--query", o->query, "the task token's vertices, e.g. 0,3 (default: the task's first query)")->check(non_empty);
-  trace->add_option("--mode", o->mode, "attention mode")->check(CLI::IsMember({"hard", "softmax2"}))->capture_default_str();
+  o->mode.add_to(trace);
   trace->add_flag("--all-rows", o->all_rows, "print every row, not only the readout row");
   trace->add_option("--json", o->json, "write the exactformer-trace/1 JSON to FILE")->check(non_empty);
   trace->add_option("--svg", o->svg, "write a heatmap of the residual stream (one panel per sublayer) to FILE")->check(non_empty);
@@ -41,8 +42,20 @@ Command add_trace(CLI::App& app, const Context& ctx) {
       EXACTFORMER_REQUIRE(static_cast<int>(query.args.size()) == task.arity,
                           "--query: " + c.task() + " takes " + std::to_string(task.arity) + " vertices");
       for (int a : query.args) EXACTFORMER_REQUIRE(a >= 0 && a < g.n(), "--query: vertex " + std::to_string(a) + " is not in the graph");
-      const Built built = c.build(o->n, o->mode == "hard" ? Variant::hard() : Variant::softmax2());
-      const Trace t = make_trace(c, built, o->n, g, query);
+      const Built built = c.build(o->n, o->mode.variant());
+      const auto certified = [&] {
+        EXACTFORMER_REQUIRE(o->json.empty() && o->svg.empty(),
+                            "--json and --svg hold exact values: the certified pass (softmax, or softmax2 off its invariant) prints text only");
+        return print_certified_trace(ctx.out, c, built, o->n, g, query, o->mode.max_rung(), o->all_rows);
+      };
+      if (needs_certified(built.model)) return certified();
+      std::optional<Trace> exact;
+      try {
+        exact = make_trace(c, built, o->n, g, query);
+      } catch (const not_exact&) {
+        return certified();  // softmax2 with b*score off the integers on this input
+      }
+      const Trace& t = *exact;
       print_trace(ctx.out, t, o->all_rows);
       // Both rendered before either is written: a failure leaves both files as they were.
       const std::string json = o->json.empty() ? "" : trace_to_json(t), svg = o->svg.empty() ? "" : trace_to_svg(t);
