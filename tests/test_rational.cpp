@@ -56,7 +56,11 @@ TEST_CASE("q(), bit_size, parse_rational") {
   CHECK(parse_rational("-21/6") == q(-7, 2));
   CHECK(parse_rational("12") == q(12));
   CHECK_THROWS_AS(parse_rational("1/0"), usage_error);
-  CHECK(parse_rational("0.1") == q(1, 10));  // a decimal, exactly (not the double 0.1)
+  CHECK(parse_rational("0.1") == q(1, 10));
+  CHECK(parse_rational("010") == q(10));  // decimal, not octal (found by tests/fuzz/fuzz_numbers)
+  CHECK(parse_rational("08") == q(8));
+  CHECK(parse_rational("0.08") == q(2, 25));
+  CHECK(parse_rational("-010/08") == q(-5, 4));  // a decimal, exactly (not the double 0.1)
   CHECK(parse_rational("-1.25") == q(-5, 4));
   CHECK(parse_rational("-0.5") == q(-1, 2));
   CHECK_THROWS_AS(parse_rational("1."), usage_error);

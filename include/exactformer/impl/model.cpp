@@ -168,6 +168,14 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+// Digits (an optional '-' first) as a decimal integer. Not Z(string): Boost reads a leading 0 as octal
+// ("010" = 8, "08" an exception), which the fuzzer found.
+static Z decimal(const std::string& digits) {
+  Z z;
+  EXACTFORMER_ASSERT(mpz_set_str(z.backend().data(), digits.c_str(), 10) == 0, "not decimal digits");
+  return z;
+}
+
 Q parse_rational(const std::string& s) {
   const std::string quoted = quote_input(s);
   std::size_t i = 0;
@@ -179,7 +187,7 @@ Q parse_rational(const std::string& s) {
   if (i < s.size() && s[i] == '-') ++i;
   std::size_t e = digits(i);
   EXACTFORMER_REQUIRE(e > i, "not a rational: " + quoted);
-  Z num(s.substr(0, e));
+  const Z num = decimal(s.substr(0, e));
   Z den(1);
   if (e < s.size() && s[e] == '.') {  // a decimal d.ddd, exactly
     const std::size_t e2 = digits(e + 1);
@@ -187,14 +195,14 @@ Q parse_rational(const std::string& s) {
     const std::string frac = s.substr(e + 1);
     Z scale(1);
     for (std::size_t k = 0; k < frac.size(); ++k) scale *= 10;
-    const Z whole = num < 0 || (!s.empty() && s[0] == '-') ? -(abs(num) * scale + Z(frac)) : num * scale + Z(frac);
+    const Z whole = s[0] == '-' ? -(abs(num) * scale + decimal(frac)) : num * scale + decimal(frac);
     return Q(whole, scale);
   }
   if (e < s.size()) {
     EXACTFORMER_REQUIRE(s[e] == '/', "not a rational: " + quoted);
     const std::size_t e2 = digits(e + 1);
     EXACTFORMER_REQUIRE(e2 == s.size() && e2 > e + 1, "not a rational: " + quoted);
-    den = Z(s.substr(e + 1));
+    den = decimal(s.substr(e + 1));
     EXACTFORMER_REQUIRE(den != 0, "zero denominator: " + quoted);
   }
   return Q(num, den);
