@@ -8,7 +8,8 @@
 //             X' = A + MLP_l(A)
 //   Attn_h(X)_i = sum_j w_ij (X_j W_V) W_O,   scores s_ij = (X_i W_Q) . (X_j W_K)
 //     hard        : w_ij = 1[s_ij = max_k s_ik] / |argmax|                (averaging hard attention)
-//     softmax2(b) : w_ij = 2^(b s_ij) / sum_k 2^(b s_ik)   (b s_ij must be an integer; checked)
+//     softmax2(b) : w_ij = 2^(b s_ij) / sum_k 2^(b s_ik)   (exact where b s_ij is an integer, else certified)
+//     softmax(β)  : w_ij = e^(β s_ij) / sum_k e^(β s_ik)    (certified only: certified_arith.hpp)
 //   over the keys j the row sees (its mask); attention.hpp is the rule.
 //   MLP(a) = relu(... relu(a W_1 + c_1) ...) W_m + c_m   (an empty MLP adds nothing)
 #pragma once
