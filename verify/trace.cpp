@@ -235,29 +235,16 @@ int print_certified_trace(std::ostream& out, const Construction& c, const Built&
   const long truth = find_task(c.task()).solve(g, query);
   out << c.name() << " [" << built.variant << "] built for n <= " << n << "; graph " << to_graph6(g) << ", query " << query.str()
       << "\ncertified pass: enclosures of the real values; a plain number is exact, [lo, hi] an interval (endpoints rounded for reading)\n";
-  CertifiedDecision decision;
-  long bits = 0;
-  for (int r = 0; r <= max_rung; ++r) {
-    bits = kRungBits[r];
-    Evaluator<Certified> ev(built.model, bits);
-    try {
-      ev.run_all(x);
-    } catch (const Undecided& u) {
-      out << "\nat " << bits << " bits: " << u.why << "; one rung up\n";
-      continue;
-    }
-    const std::vector<Bound>& final_row = ev.rows_after(built.model.layers.size() - 1)[readout].v;
-    decision = decode_certified(built.decoder, final_row);
-    if (decision.status == CertifiedDecision::Status::undetermined && r < max_rung) {
-      out << "\nat " << bits << " bits: " << decision.why << "; one rung up\n";
-      continue;
-    }
+  CertifiedEvaluator certified(built.model, max_rung);
+  const CertifiedResult result = certified.run_all(built.decoder, x, static_cast<int>(readout));
+  const CertifiedDecision& decision = result.decision;
+  if (const Evaluator<Certified>* pass = certified.last_pass())
     for (std::size_t l = 0; l < built.model.layers.size(); ++l) {
-      out << "\nafter layer " << l + 1 << " (" << bits << " bits):\n";
+      out << "\nafter layer " << l + 1 << " (" << result.bits << " bits):\n";
       for (std::size_t row = 0; row < tokens.size(); ++row) {
         if (!all_rows && row != readout) continue;
         out << "  row " << row << " " << token_str(tokens[row]) << (row == readout ? " (readout)" : "") << "\n";
-        const std::vector<Bound>& v = ev.rows_after(l)[row].v;
+        const std::vector<Bound>& v = pass->rows_after(l)[row].v;
         for (const Slot& s : layout.slots()) {
           bool any = false;
           for (int i = 0; i < s.dim; ++i) any = any || !(v[static_cast<std::size_t>(s.col(i))] == Bound());
@@ -271,9 +258,6 @@ int print_certified_trace(std::ostream& out, const Construction& c, const Built&
         }
       }
     }
-    break;
-  }
-  CertifiedResult result{decision, bits};
   const bool right = decision.status == CertifiedDecision::Status::decided && decision.answer == truth;
   out << "\ndecoder " << built.decoder.str() << ": " << result.str() << "; answer "
       << (decision.answer ? std::to_string(*decision.answer) : "undefined") << ", truth " << truth << " -> "

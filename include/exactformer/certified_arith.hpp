@@ -19,6 +19,7 @@
 // An Undecided exception means this rung cannot evaluate the pass (a hard argmax or a reciprocal that
 // the enclosures do not decide): the driver goes one rung up.
 #pragma once
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -118,13 +119,23 @@ struct CertifiedResult {
 class CertifiedEvaluator {
  public:
   explicit CertifiedEvaluator(const Model& model, int max_rung = kDefaultMaxRung);
+  // The decision on readout row `row` (incremental passes, as the sweep needs).
   CertifiedResult run(const Decoder& d, const Input& x, int row);
+  // The same with full passes (Evaluator::run_all); afterwards last_pass() holds every row after every layer
+  // at the rung that decided (or the cap), if that pass completed (trace).
+  CertifiedResult run_all(const Decoder& d, const Input& x, int row);
+  const Evaluator<Certified>* last_pass() const { return last_complete_ ? last_ : nullptr; }
   void reset();
 
  private:
+  // The escalation rule, once: pass(evaluator) computes a rung's readout row; the first rung whose decoder
+  // decides (or finds a boundary) wins.
+  CertifiedResult escalate(const Decoder& d, const std::function<const std::vector<Bound>&(Evaluator<Certified>&)>& pass);
   const Model& model_;
   int max_rung_;
   std::vector<std::unique_ptr<Evaluator<Certified>>> rungs_;  // built on first use
+  Evaluator<Certified>* last_ = nullptr;  // the rung escalate() ended at
+  bool last_complete_ = false;            // ... and whether its pass completed
 };
 
 // Whether any head of the model needs the certified path outright (softmax(β)).

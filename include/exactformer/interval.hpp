@@ -61,6 +61,12 @@ Bound exp_enclosure(const Bound& x, ExpBase base, long bits);
 inline constexpr long kRungBits[] = {68, 134, 267, 533, 1065, 2128};
 inline constexpr int kRungs = 6;
 inline constexpr int kDefaultMaxRung = 4;  // 1065 bits
+// The highest rung with at most `bits` bits (rung 0 if none).
+inline int rung_for_bits(long bits) {
+  int r = 0;
+  while (r + 1 < kRungs && kRungBits[r + 1] <= bits) ++r;
+  return r;
+}
 
 // x in decimal scientific notation with 3 significant digits ("2.13e-21"; any magnitude), for reports.
 std::string approx(const Q& x);

@@ -38,11 +38,7 @@ Variant ModeOptions::variant() const {
   return Variant::softmax(value);
 }
 
-int ModeOptions::max_rung() const {
-  int r = 0;
-  while (r + 1 < kRungs && kRungBits[r + 1] <= max_bits) ++r;
-  return r;
-}
+int ModeOptions::max_rung() const { return rung_for_bits(max_bits); }
 
 }  // namespace cli
 

@@ -96,9 +96,7 @@ int run_precision(const PrecisionCliOptions& o, const Context& ctx, const std::s
   po.max_value = o.max_value;
   po.step = parse_rational(o.step);
   EXACTFORMER_REQUIRE(po.step > 0 && po.step <= 1, "--step must be in (0, 1]");
-  ModeOptions cap;
-  cap.max_bits = o.max_bits;
-  po.max_rung = cap.max_rung();
+  po.max_rung = rung_for_bits(o.max_bits);
 
   for (const std::string* path : {&o.json, &o.markdown, &o.plot, &o.regressions})
     if (!path->empty()) check_output_path(*path);

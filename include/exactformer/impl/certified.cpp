@@ -457,14 +457,18 @@ void CertifiedEvaluator::reset() {
     if (r) r->reset();
 }
 
-CertifiedResult CertifiedEvaluator::run(const Decoder& d, const Input& x, int row) {
+CertifiedResult CertifiedEvaluator::escalate(const Decoder& d,
+                                             const std::function<const std::vector<Bound>&(Evaluator<Certified>&)>& pass) {
   CertifiedResult result;
   for (int r = 0; r <= max_rung_; ++r) {
     auto& ev = rungs_[static_cast<std::size_t>(r)];
     if (!ev) ev = std::make_unique<Evaluator<Certified>>(model_, kRungBits[r]);
     result.bits = kRungBits[r];
+    last_ = ev.get();
+    last_complete_ = false;
     try {
-      result.decision = decode_certified(d, ev->readout(x, row).v);
+      result.decision = decode_certified(d, pass(*ev));
+      last_complete_ = true;
     } catch (const Undecided& u) {
       ev->reset();  // its cache may hold a half-computed row
       result.decision = undetermined(u.why);
@@ -472,6 +476,18 @@ CertifiedResult CertifiedEvaluator::run(const Decoder& d, const Input& x, int ro
     if (result.decision.status != CertifiedDecision::Status::undetermined) return result;
   }
   return result;
+}
+
+CertifiedResult CertifiedEvaluator::run(const Decoder& d, const Input& x, int row) {
+  return escalate(d, [&](Evaluator<Certified>& ev) -> const std::vector<Bound>& { return ev.readout(x, row).v; });
+}
+
+CertifiedResult CertifiedEvaluator::run_all(const Decoder& d, const Input& x, int row) {
+  EXACTFORMER_ASSERT(!model_.layers.empty(), "a certified full pass of a model without layers");
+  return escalate(d, [&](Evaluator<Certified>& ev) -> const std::vector<Bound>& {
+    ev.run_all(x);
+    return ev.rows_after(model_.layers.size() - 1)[static_cast<std::size_t>(row)].v;
+  });
 }
 
 bool needs_certified(const Model& model) {
