@@ -2,6 +2,7 @@
 // docs/constructions/connectivity_squaring.md). Each vertex token v carries an n-bit row R_v.
 //
 //   incident layer : R_v = Ball(v, 1)                      head Q = P, K = P, V = P -> S
+//   collect layer  : any head into S, then clamp S into fresh slots (shortest_path's levels)
 //   square layer   : R_v = union of R_u over u in rows_v   head Q = [rows; -1], K = [PV; one - is_vertex], V = R -> S
 //                    (rows = R: radius doubles; rows = A = Ball(v, 1): radius + 1)
 // Every MLP writes clamp01(3n S - 1) gated to vertex tokens (edge and task tokens keep R = 0, so every
@@ -70,34 +71,40 @@ inline Head incident_head(const Layout& layout, const Slots& s, int n, const Att
   return h;
 }
 
-// Layer 1: R (and every slot in `also`) += 1_{Ball(v,1)}; S zeroed. MLP: 3n hidden units.
-inline Layer incident_layer(const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
-                            const std::vector<Slot>& also = {}) {
-  const Head h = incident_head(layout, s, n, mode);
+// A layer whose head writes S and whose MLP (3n hidden units) adds clamp01(3n S - 1) to every slot in
+// `targets` on vertex tokens (those slots must be 0 there before) and zeroes S.
+inline Layer collect_layer(const Layout& layout, const Slots& s, int n, Head head, const std::vector<Slot>& targets) {
   Affine in = Affine::zeros(layout.width(), 3 * n), out = Affine::zeros(3 * n, layout.width());
   threshold_units(in, s, n, 0, true);
   for (int w = 0; w < n; ++w) {
     in.w(s.S.col(w), 2 * n + w) = q(1);
-    out.w(w, s.R.col(w)) = q(1);
-    out.w(n + w, s.R.col(w)) = q(-1);
-    for (const Slot& a : also) {
+    for (const Slot& a : targets) {
       out.w(w, a.col(w)) = q(1);
       out.w(n + w, a.col(w)) = q(-1);
     }
     out.w(2 * n + w, s.S.col(w)) = q(-1);
   }
-  return Layer{{h}, Mlp{{in, out}}};
+  return Layer{{std::move(head)}, Mlp{{in, out}}};
 }
 
-// One head that makes S = mean of R_u over the vertices u with rows_v[u] = 1 (rows_v[v] must be 1).
+// Layer 1: R (and every slot in `also`) += 1_{Ball(v,1)}; S zeroed. MLP: 3n hidden units.
+inline Layer incident_layer(const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
+                            const std::vector<Slot>& also = {}) {
+  std::vector<Slot> targets{s.R};
+  targets.insert(targets.end(), also.begin(), also.end());
+  return collect_layer(layout, s, n, incident_head(layout, s, n, mode), targets);
+}
+
+// One head that makes S = mean of values_u (default R_u) over the vertices u with rows_v[u] = 1 (rows_v
+// must be non-empty; a row with rows_v = 0 averages over every vertex).
 inline Head union_head(const std::string& name, const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
-                       const Slot& rows) {
+                       const Slot& rows, const std::optional<Slot>& values = std::nullopt) {
   Head h = Head::zeros(name, layout, n + 1, n);
   h.mode = mode;
   for (int w = 0; w < n; ++w) {
     h.query(rows, w, w, q(1));
     h.key(s.PV, w, w, q(1));
-    h.value(s.R, w, w, q(1));
+    h.value(values.value_or(s.R), w, w, q(1));
     h.output(w, s.S, w, q(1));
   }
   h.query(s.type.one, 0, n, q(-1));

@@ -73,3 +73,24 @@ TEST_CASE("every task's solver reproduces its hand-worked examples (each task ha
     }
   }
 }
+
+TEST_CASE("distance, triangles and neighbour sets on hand-worked graphs") {
+  Graph c6(6);  // the cycle 0-1-2-3-4-5-0
+  for (int v = 0; v < 6; ++v) c6.add_edge(v, (v + 1) % 6);
+  CHECK(solvers::distance(c6, 0, 3) == 3);
+  CHECK(solvers::distance(c6, 0, 5) == 1);
+  CHECK(solvers::distance(c6, 4, 4) == 0);
+  CHECK(solvers::triangle_count(c6) == 0);
+  CHECK(solvers::neighbour_set(c6, 0) == 2 + 32);
+  CHECK(solvers::non_neighbour_set(c6, 0) == 4 + 8 + 16);
+  Graph k5(5);  // C(5, 3) = 10 triangles
+  for (int a = 0; a < 5; ++a)
+    for (int b = a + 1; b < 5; ++b) k5.add_edge(a, b);
+  CHECK(solvers::triangle_count(k5) == 10);
+  Graph two(5);  // 0-1, 2-3-4: no path from 0 to 4
+  two.add_edge(0, 1);
+  two.add_edge(2, 3);
+  two.add_edge(3, 4);
+  CHECK(solvers::distance(two, 0, 4) == -1);
+  CHECK(solvers::distance(two, 2, 4) == 2);
+}

@@ -100,4 +100,43 @@ bool bipartite(const Graph& g) {
   return true;
 }
 
+long distance(const Graph& g, int s, int t) {
+  std::vector<long> dist(static_cast<std::size_t>(g.n()), -1);
+  std::deque<int> frontier{s};
+  dist[static_cast<std::size_t>(s)] = 0;
+  while (!frontier.empty()) {
+    const int v = frontier.front();
+    frontier.pop_front();
+    for (int u = 0; u < g.n(); ++u)
+      if (g.has_edge(v, u) && dist[static_cast<std::size_t>(u)] == -1) {
+        dist[static_cast<std::size_t>(u)] = dist[static_cast<std::size_t>(v)] + 1;
+        frontier.push_back(u);
+      }
+  }
+  return dist[static_cast<std::size_t>(t)];
+}
+
+long triangle_count(const Graph& g) {
+  long count = 0;
+  for (int a = 0; a < g.n(); ++a)
+    for (int b = a + 1; b < g.n(); ++b)
+      for (int c = b + 1; c < g.n(); ++c)
+        if (g.has_edge(a, b) && g.has_edge(b, c) && g.has_edge(a, c)) ++count;
+  return count;
+}
+
+long neighbour_set(const Graph& g, int v) {
+  long set = 0;
+  for (int u = 0; u < g.n(); ++u)
+    if (g.has_edge(v, u)) set += 1L << u;
+  return set;
+}
+
+long non_neighbour_set(const Graph& g, int v) {
+  long set = 0;
+  for (int u = 0; u < g.n(); ++u)
+    if (u != v && !g.has_edge(v, u)) set += 1L << u;
+  return set;
+}
+
 }  // namespace exactformer::solvers

@@ -8,7 +8,7 @@ namespace exactformer {
 
 const std::vector<Task>& all_tasks() {
   // Examples by hand on DQc (edges 0-2 0-4 1-3 3-4: the path 2-0-4-3-1), "Bw" (the triangle), "B?" (three
-  // isolated vertices) and "@" (one vertex).
+  // isolated vertices), "C~" (K4) and "@" (one vertex).
   static const std::vector<Task> tasks = {
       {"node_count", "number of vertices", 0, [](const Graph& g, const Query&) { return solvers::node_count(g); },
        {{"DQc", {}, 5}, {"@", {}, 1}}},
@@ -28,6 +28,17 @@ const std::vector<Task>& all_tasks() {
        [](const Graph& g, const Query&) { return solvers::has_cycle(g) ? 1L : 0L; }, {{"DQc", {}, 0}, {"Bw", {}, 1}}},
       {"bipartite", "is the graph bipartite? (1/0)", 0, [](const Graph& g, const Query&) { return solvers::bipartite(g) ? 1L : 0L; },
        {{"DQc", {}, 1}, {"Bw", {}, 0}, {"B?", {}, 1}}},
+      {"shortest_path", "edges on a shortest s-t path; -1 if there is none", 2,
+       [](const Graph& g, const Query& q) { return solvers::distance(g, q.args[0], q.args[1]); },
+       {{"DQc", {2, 1}, 4}, {"DQc", {0, 3}, 2}, {"DQc", {1, 1}, 0}, {"B?", {0, 2}, -1}}},
+      {"triangle_count", "number of triangles", 0, [](const Graph& g, const Query&) { return solvers::triangle_count(g); },
+       {{"DQc", {}, 0}, {"Bw", {}, 1}, {"C~", {}, 4}}},
+      {"connected_nodes", "the neighbours of v, as the set sum of 2^u", 1,
+       [](const Graph& g, const Query& q) { return solvers::neighbour_set(g, q.args[0]); },
+       {{"DQc", {0}, 4 + 16}, {"DQc", {3}, 2 + 16}, {"Bw", {1}, 1 + 4}, {"B?", {1}, 0}}},
+      {"disconnected_nodes", "the vertices u != v not adjacent to v, as the set sum of 2^u", 1,
+       [](const Graph& g, const Query& q) { return solvers::non_neighbour_set(g, q.args[0]); },
+       {{"DQc", {0}, 2 + 8}, {"DQc", {3}, 1 + 4}, {"Bw", {1}, 0}, {"B?", {1}, 1 + 4}}},
   };
   return tasks;
 }

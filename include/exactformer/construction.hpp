@@ -136,6 +136,8 @@ namespace regimes {
 inline const std::string depth1 = "Depth1 (L = 1, d = O(log T))";
 inline const std::string log_depth = "LogDepth (L = O(log T), d = O(1))";
 inline const std::string log_depth_wide = "LogDepthWide (L = O(log T), d = Θ(n) = Θ(T) in the worst case)";
+inline const std::string log_depth_wide_n_log_n = "LogDepthWide (L = O(log T), d = Θ(n log n): log n kept levels of width n)";
+inline const std::string constant_depth_wide = "constant depth (L = 3, d = Θ(n)): subgraph counting, Thm 7's regime needs L = O(log log T)";
 }  // namespace regimes
 
 class Construction {

@@ -19,7 +19,9 @@ struct Decoder {
     round_inverse_minus_one,  // round(sum over slots of (1/o - 1))           -> count (undefined if some o = 0)
     exact_ratio,              // o_1 / o_2 if it is an integer, else undefined -> count
     is_zero,                  // [o_1 = 0]                                    -> 1 / 0
-    positive_rank             // [o_1 - o_2 + o_3 > 0]                        -> 1 / 0
+    positive_rank,            // [o_1 - o_2 + o_3 > 0]                        -> 1 / 0
+    distance_or_none,         // [o_1 >= 1/2] ? round(o_2) : -1                -> a distance, -1 = none
+    bit_set                   // sum over slots i of 2^i [o_i >= 1/2]         -> a set of slot indices
   };
   Kind kind = Kind::threshold_half;
   std::vector<Slot> slots;
@@ -32,6 +34,8 @@ struct Decoder {
       case Kind::exact_ratio: return "exact_ratio";
       case Kind::is_zero: return "is_zero";
       case Kind::positive_rank: return "positive_rank";
+      case Kind::distance_or_none: return "distance_or_none";
+      case Kind::bit_set: return "bit_set";
     }
     return "?";
   }
@@ -49,10 +53,20 @@ struct Decoder {
       case Kind::exact_ratio: return name(0) + " / " + name(1) + " (if an integer)";
       case Kind::is_zero: return "[" + name(0) + " = 0]";
       case Kind::positive_rank: return "[" + name(0) + " - " + name(1) + " + " + name(2) + " > 0]";
+      case Kind::distance_or_none: return "[" + name(0) + " >= 1/2] ? round(" + name(1) + ") : -1";
+      case Kind::bit_set:
+        return "sum over i < " + std::to_string(slots.size()) + " of 2^i [" + (slots.empty() ? "?" : slots[0].name) + ".. >= 1/2]";
     }
     return "?";
   }
 };
+
+// The 1-column slots of a block's components, for decoders that read every component (bit_set).
+inline std::vector<Slot> components_of(const Slot& block) {
+  std::vector<Slot> out;
+  for (int i = 0; i < block.dim; ++i) out.push_back(Slot{block.name + "[" + std::to_string(i) + "]", block.col(i), 1});
+  return out;
+}
 
 // The decoder applied to the readout entries at(i) of its slots i, in the scalar S; nullopt when the
 // answer is undefined (a division by zero, a ratio that is not an integer).
@@ -84,6 +98,14 @@ std::optional<long> decode_entries(const Decoder& d, const At& at) {
       return at(0) == S(0) ? 1L : 0L;
     case Decoder::Kind::positive_rank:
       return at(0) - at(1) + at(2) > S(0) ? 1L : 0L;
+    case Decoder::Kind::distance_or_none:
+      return S(2) * at(0) >= S(1) ? round(at(1)) : std::optional<long>(-1L);
+    case Decoder::Kind::bit_set: {
+      long set = 0;
+      for (std::size_t i = 0; i < d.slots.size() && i < 62; ++i)
+        if (S(2) * at(i) >= S(1)) set += 1L << i;
+      return set;
+    }
   }
   return std::nullopt;
 }

@@ -381,6 +381,13 @@ CertifiedDecision round_cell(const Bound& y) {
   return undetermined("rounded value [" + y.lo.str() + ", " + y.hi.str() + "] straddles a cell boundary");
 }
 bool contains_zero(const Bound& b) { return b.lo <= 0 && b.hi >= 0; }
+// [x >= 1/2], decided when the enclosure lies on one side (the exact path's rule: 1/2 itself counts as 1).
+CertifiedDecision threshold(const Bound& x) {
+  const Q half = q(1, 2);
+  if (x.lo >= half) return decided(1, x.lo - half);
+  if (x.hi < half) return decided(0, half - x.hi);
+  return undetermined("threshold input [" + x.lo.str() + ", " + x.hi.str() + "] contains 1/2");
+}
 }  // namespace
 
 CertifiedDecision decode_certified(const Decoder& d, const std::vector<Bound>& row) {
@@ -389,10 +396,7 @@ CertifiedDecision decode_certified(const Decoder& d, const std::vector<Bound>& r
     case Decoder::Kind::threshold_half: {
       Bound sum;
       for (std::size_t i = 0; i < d.slots.size(); ++i) sum = sum + at(i);
-      const Q half = q(1, 2);
-      if (sum.lo >= half) return decided(1, sum.lo - half);
-      if (sum.hi < half) return decided(0, half - sum.hi);
-      return undetermined("threshold input [" + sum.lo.str() + ", " + sum.hi.str() + "] contains 1/2");
+      return threshold(sum);
     }
     case Decoder::Kind::round_inverse_minus_one: {
       Bound sum;
@@ -428,6 +432,24 @@ CertifiedDecision decode_certified(const Decoder& d, const std::vector<Bound>& r
       if (z.lo > 0) return decided(1, z.lo);
       if (z.hi <= 0) return decided(0, -z.hi);
       return undetermined("rank input contains 0");
+    }
+    case Decoder::Kind::distance_or_none: {
+      const CertifiedDecision found = threshold(at(0));
+      if (found.status != CertifiedDecision::Status::decided || found.answer == 0L) return found.answer == 0L ? decided(-1, found.margin) : found;
+      CertifiedDecision dist = round_cell(at(1));
+      if (dist.margin && found.margin) dist.margin = std::min(*dist.margin, *found.margin);
+      return dist;
+    }
+    case Decoder::Kind::bit_set: {
+      long set = 0;
+      std::optional<Q> margin;
+      for (std::size_t i = 0; i < d.slots.size() && i < 62; ++i) {
+        const CertifiedDecision bit = threshold(at(i));
+        if (bit.status != CertifiedDecision::Status::decided) return bit;
+        if (bit.answer == 1L) set += 1L << i;
+        margin = margin ? std::min(*margin, *bit.margin) : *bit.margin;
+      }
+      return decided(set, margin);
     }
   }
   return undetermined("unknown decoder");
