@@ -134,6 +134,7 @@ struct ExactnessClaim {
 // graph with Θ(T) vertices (sparse) or Θ(√T) vertices (dense), so a width Θ(n) is Θ(T) in the worst case.
 namespace regimes {
 inline const std::string depth1 = "Depth1 (L = 1, d = O(log T))";
+inline const std::string depth1_set = "Depth1 (L = 1), d = Θ(n): the answer is an n-bit set in the readout row";
 inline const std::string log_depth = "LogDepth (L = O(log T), d = O(1))";
 inline const std::string log_depth_wide = "LogDepthWide (L = O(log T), d = Θ(n) = Θ(T) in the worst case)";
 inline const std::string log_depth_wide_n_log_n = "LogDepthWide (L = O(log T), d = Θ(n log n): log n kept levels of width n)";
