@@ -112,7 +112,9 @@ class ConnectivityRows final : public Construction {
       }
       built.model.layers.push_back(Layer{{h}, Mlp{{in, mid, out}}});
     }
-    built.variant = mode.str() + ", L=" + std::to_string(layers);
+    for (Layer& l : built.model.layers)
+      for (Head& h : l.heads) h.mask = v.mask;
+    built.variant = mode.str() + ", L=" + std::to_string(layers) + (v.mask == Mask::causal ? ", causal mask" : "");
 
     built.embed = [rs, TS, TT](const Token& t, RowWriter& row) {
       reach::embed_incidence(rs, t, row);
@@ -155,6 +157,8 @@ class ConnectivityRows final : public Construction {
           "with n - 2 layers the radius n - 2 misses the ends of a path P_n: a false 'no'",
           4,
       }};
+    Variant causal;
+    causal.mask = Mask::causal;
     return {CheckSpec{
         "parallel.connectivity.logdepth_wide",
         "row squaring decides s-t connectivity for every pair with L = 1 + ceil(log2(n-1)) layers, width 6n + 5",
@@ -163,6 +167,14 @@ class ConnectivityRows final : public Construction {
         fewer,
         "with one layer fewer the radius 2^(L-2) < n - 1 misses some pair at distance n - 1: a false 'no'",
         4,
+    }, CheckSpec{
+        "pause.connectivity.causal_rows_fail",
+        "the same weights under a causal mask (no pause tokens) are wrong: a vertex row cannot see the edges after it",
+        "theory.md §10.5 row 9 [D]; repaired by connectivity_pause (docs/constructions/connectivity_pause.md) [D]",
+        {},
+        causal,
+        "row squaring with causal masks: vertex rows keep Ball(v, 0) = {v}, so two adjacent vertices read as disconnected",
+        2,
     }};
   }
 

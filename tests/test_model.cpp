@@ -97,7 +97,7 @@ namespace {
 // Every residual row of the reference forward pass vs the evaluator's readout for every row.
 template <class E>
 void require_evaluator_matches_reference(const Built& built, const Graph& g, const Query& query) {
-  const auto tokens = tokenize(g, g.edges(), query);
+  const auto tokens = tokenize(g, g.edges(), query, built.model.pause_tokens);
   Input x(static_cast<int>(tokens.size()), built.model.layout.width());
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     RowWriter w(&x.at(static_cast<int>(i), 0));
@@ -150,7 +150,7 @@ TEST_CASE_TEMPLATE("one evaluator across consecutive queries and graphs (cached 
         const Graph g = from_graph6(g6);
         const auto queries = all_queries(task, g.n());
         Input x = [&] {
-          const auto tokens = tokenize(g, g.edges(), queries.front());
+          const auto tokens = tokenize(g, g.edges(), queries.front(), built.model.pause_tokens);
           Input in(static_cast<int>(tokens.size()), built.model.layout.width());
           for (std::size_t i = 0; i < tokens.size(); ++i) {
             RowWriter w(&in.at(static_cast<int>(i), 0));
@@ -159,16 +159,16 @@ TEST_CASE_TEMPLATE("one evaluator across consecutive queries and graphs (cached 
           return in;
         }();
         for (const Query& query : queries) {
-          const auto tokens = tokenize(g, g.edges(), query);
-          Frac64* task_row = &x.at(x.rows - 1, 0);
+          const int task = x.rows - 1 - built.model.pause_tokens;  // pause tokens follow it; the readout is the last row
+          Frac64* task_row = &x.at(task, 0);
           std::fill(task_row, task_row + x.cols, Frac64{});
           RowWriter w(task_row);
-          built.embed(tokens.back(), w);
+          built.embed(tokenize(g, g.edges(), query).back(), w);
           const MatQ reference = forward(built.model, x.to_q());
           std::vector<std::conditional_t<approximate, double, Q>> row;
           try {
             // The promise after the first query: only the task row changed.
-            const auto& read = eval.readout(x, x.rows - 1, &query == &queries.front() ? -1 : x.rows - 1);
+            const auto& read = eval.readout(x, x.rows - 1, &query == &queries.front() ? -1 : task);
             for (const auto& entry : read) row.push_back(exact_or_double(entry));
           } catch (const Overflow&) {
             REQUIRE(std::is_same_v<E, Evaluator<Scaled<std::int64_t>>>);

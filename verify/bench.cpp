@@ -15,9 +15,9 @@ BenchResult bench(const Construction& c, const Built& built, const std::vector<G
   std::vector<Input> inputs;
   for (const Graph& g : graphs) {
     const auto queries = all_queries(task, g.n());
-    Input x = embed_tokens(built, tokenize(g, g.edges(), queries.front()));
+    Input x = embed_tokens(built, tokenize(g, g.edges(), queries.front(), built.model.pause_tokens));
     for (const Query& q : queries) {
-      embed_row(built, x, x.rows - 1, task_token(q));
+      embed_row(built, x, x.rows - 1 - built.model.pause_tokens, task_token(q));
       inputs.push_back(x);
     }
   }

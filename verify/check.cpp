@@ -17,7 +17,8 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
   r.n_max = opt.n_max;
   const auto make_source = [&]() { return labelled_source(1, opt.n_max); };
   r.coverage = make_source()->describe();
-  const int family_n_max = opt.spec_families ? std::max(opt.family_n_max, spec.families_up_to) : opt.family_n_max;
+  int family_n_max = opt.spec_families ? std::max(opt.family_n_max, spec.families_up_to) : opt.family_n_max;
+  if (spec.families_max > 0) family_n_max = std::min(family_n_max, std::max(spec.families_max, opt.n_max));
   for (const Variant& v : spec.variants) {
     if (opt.witness_only) break;
     VariantResult vr;
@@ -89,6 +90,9 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
       for (Finding& f : run_prediction(p, c, spec, popt)) r.predictions.push_back(std::move(f));
   }
   if (opt.witness_only) r.coverage = "witness search only: " + r.coverage;
+  if (spec.variants.empty() && spec.witness)  // a failure claim: the witness search is all that runs
+    r.coverage = "witness search: families n ≤ " + std::to_string(opt.n_max) + ", then every labelled graph n ≤ " + std::to_string(opt.n_max) +
+                 " (" + std::to_string(r.witness_graphs_searched) + " graphs searched)";
   if (spec.variants.empty() && !spec.witness) {  // a prediction-only check (the precision searches): its finding says what ran
     int n = std::min(opt.n_max, opt.prediction_n_max);
     if (spec.prediction_n_max > 0) n = std::min(n, spec.prediction_n_max);

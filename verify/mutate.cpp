@@ -121,7 +121,7 @@ Family family(const Construction& c, const Built& built, int n) {
   Evaluator<Fractions<Q>> eval(built.model);
   for (const Graph& g : labelled_graphs(1, n))
     for (const Query& q : all_queries(task, g.n())) {
-      Input x = embed_tokens(built, tokenize(g, g.edges(), q));
+      Input x = embed_tokens(built, tokenize(g, g.edges(), q, built.model.pause_tokens));
       eval.run_all(x);
       for (std::size_t l = 0; l < built.model.layers.size(); ++l)
         for (int r = 0; r < x.rows; ++r)

@@ -47,7 +47,7 @@ AuditStats audit_graphs(const Built& built, const Task& task, const std::vector<
         if (k < all.size()) queries.push_back(all[k]);
       if (queries.empty()) queries.push_back(all.front());
     }
-    for (const Query& q : queries) auditor.run(embed_tokens(built, tokenize(g, g.edges(), q)), per[i]);
+    for (const Query& q : queries) auditor.run(embed_tokens(built, tokenize(g, g.edges(), q, built.model.pause_tokens)), per[i]);
   });
   AuditStats total;
   for (const AuditStats& s : per) total.merge(s);
@@ -201,7 +201,7 @@ std::vector<Finding> hook_shortcut_predictions(const Construction& c, const Chec
       const int P = pr.pointer.col(), P2 = pr.pointer_squared.col();
       AuditStats unused;
       std::vector<MatQ> after;
-      auditors.at(n)->run(embed_tokens(b, tokenize(g, g.edges(), Query{{0, 0}})), unused, &after);
+      auditors.at(n)->run(embed_tokens(b, tokenize(g, g.edges(), Query{{0, 0}}, b.model.pause_tokens)), unused, &after);
       const std::vector<hook_shortcut::Pointer> p = hook_shortcut::rounds(g, rounds);
       for (int k = 1; k <= rounds && mismatch[i].empty(); ++k) {
         const int layer = pr.after_layer[static_cast<std::size_t>(k - 1)];

@@ -155,8 +155,10 @@ void print_check_table(std::ostream& out, const std::vector<CheckResult>& result
     }
     std::ostringstream secs;
     secs << std::fixed << std::setprecision(1) << r.seconds;
-    out << "| " << r.spec.id << " | " << (r.holds ? "yes" : "**NO**") << " | n ≤ " << r.n_max << " labelled"
-        << (r.coverage.find("families") != std::string::npos ? " + families" : "") << " | " << total_graphs(r) << " | "
+    const std::string covered = r.variants.empty() && r.spec.witness
+                                    ? "witness search, n ≤ " + std::to_string(r.n_max)
+                                    : "n ≤ " + std::to_string(r.n_max) + " labelled" + (r.coverage.find("families") != std::string::npos ? " + families" : "");
+    out << "| " << r.spec.id << " | " << (r.holds ? "yes" : "**NO**") << " | " << covered << " | " << total_graphs(r) << " | "
         << total_queries(r) << " | " << total_evaluations(r) << " | " << variants << " | " << shape << " | " << witness << " | "
         << secs.str() << " |\n";
   }

@@ -112,25 +112,26 @@ class Worker {
     const bool crosscheck = opt_.fast_path && !opt_.fixed_point && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
     const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
     for (const auto& order : orders) {
-      const std::vector<Token> tokens = tokenize(g, order, queries.front());
+      const std::vector<Token> tokens = tokenize(g, order, queries.front(), built_.model.pause_tokens);
       Input& x = input_;
       embed_all_into(built_, tokens, x);
-      const int task_row = x.rows - 1;
+      const int task_row = x.rows - 1 - built_.model.pause_tokens;  // the readout is the last row
+      const int readout = x.rows - 1;
       for (std::size_t qi = 0; qi < queries.size(); ++qi) {
         embed_row(built_, x, task_row, task_token(queries[qi]));
         int tier = 0;
         Answer got;
         if (certified_only_) {
-          got = certified_answer(certified_.run(built_.decoder, x, task_row));
+          got = certified_answer(certified_.run(built_.decoder, x, readout));
         } else {
           try {
-            got.value = eval_.run(built_.decoder, x, task_row, tier, qi == 0 ? -1 : task_row);
+            got.value = eval_.run(built_.decoder, x, readout, tier, qi == 0 ? -1 : task_row);
           } catch (const not_exact& e) {
             if (opt_.fixed_point)
               throw usage_error(std::string("FP_p is defined here for weights that are rational on every input; ") + e.what());
             eval_.reset();  // a tier's cache may hold a half-computed row
             ++out.integrality_broken;
-            got = certified_answer(certified_.run(built_.decoder, x, task_row));
+            got = certified_answer(certified_.run(built_.decoder, x, readout));
           }
         }
         if (!got.certified && tier >= 1 && opt_.fast_path) ++out.int64_overflows;
@@ -145,9 +146,9 @@ class Worker {
           out.undetermined += got.undetermined() ? 1 : 0;
         }
         if (crosscheck && !got.certified && tier < 2 && qi % crosscheck_stride == 0) {
-          const std::vector<Q> fast_row = eval_.last_row(x, task_row, tier);
+          const std::vector<Q> fast_row = eval_.last_row(x, readout, tier);
           reference_.reset();  // a from-scratch GMP pass: no cached row from earlier queries
-          const std::vector<Q> exact_row = reference_.readout(x, task_row);
+          const std::vector<Q> exact_row = reference_.readout(x, readout);
           for (std::size_t c = 0; c < exact_row.size(); ++c)
             if (fast_row[c] != exact_row[c])
               throw internal_error("fast exact path disagrees with GMP on " + to_graph6(g) + " query " + queries[qi].str() +
@@ -260,7 +261,7 @@ Input embed_tokens(const Built& built, const std::vector<Token>& tokens) {
 
 Answer evaluate(const Built& built, const Graph& g, const std::vector<std::pair<int, int>>& order, const Query& query,
                 bool fast_path, std::optional<long> fixed_point) {
-  const std::vector<Token> tokens = tokenize(g, order, query);
+  const std::vector<Token> tokens = tokenize(g, order, query, built.model.pause_tokens);
   const Input x = embed_tokens(built, tokens);
   if (fixed_point || !needs_certified(built.model)) {
     try {

@@ -75,7 +75,7 @@ Trace make_trace(const Construction& c, const Built& built, int n, const Graph& 
   t.graph = g;
   t.query = query;
   t.built = &built;
-  t.tokens = tokenize(g, g.edges(), query);
+  t.tokens = tokenize(g, g.edges(), query, built.model.pause_tokens);
   Input x(static_cast<int>(t.tokens.size()), built.model.layout.width());
   for (std::size_t i = 0; i < t.tokens.size(); ++i) {
     RowWriter w(&x.at(static_cast<int>(i), 0));
@@ -225,7 +225,7 @@ std::string trace_to_svg(const Trace& t) {
 int print_certified_trace(std::ostream& out, const Construction& c, const Built& built, int n, const Graph& g, const Query& query,
                           int max_rung, bool all_rows) {
   const Layout& layout = built.model.layout;
-  const std::vector<Token> tokens = tokenize(g, g.edges(), query);
+  const std::vector<Token> tokens = tokenize(g, g.edges(), query, built.model.pause_tokens);
   Input x(static_cast<int>(tokens.size()), layout.width());
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     RowWriter w(&x.at(static_cast<int>(i), 0));

@@ -26,6 +26,7 @@ struct Variant {
   Q beta = 0;             // softmax: weights e^(beta * score), beta > 0 (certified evaluation only)
   int code_bits_offset = 0;
   int layers_offset = 0;
+  Mask mask = Mask::none;  // causal: every head sees only the rows up to its own (constructions that offer it)
   static Variant hard() { return {}; }
   static Variant softmax2() {
     Variant v;
@@ -121,6 +122,7 @@ struct CheckSpec {
   // Predictions run after the sweeps (verify/predictions.hpp).
   std::vector<Prediction> predictions = {};
   int prediction_n_max = 0;  // > 0: predictions run at n <= this (cost); 0: at the check's n
+  int families_max = 0;      // > 0: families stop at this n (a model whose cost grows fast with n; its page says why)
 };
 
 // Claims about every `hard` forward pass of a built model, audited by the prediction "exactness".
@@ -138,6 +140,8 @@ inline const std::string depth1_set = "Depth1 (L = 1), d = Θ(n): the answer is 
 inline const std::string log_depth = "LogDepth (L = O(log T), d = O(1))";
 inline const std::string log_depth_wide = "LogDepthWide (L = O(log T), d = Θ(n) = Θ(T) in the worst case)";
 inline const std::string log_depth_wide_n_log_n = "LogDepthWide (L = O(log T), d = Θ(n log n): log n kept levels of width n)";
+inline const std::string log_depth_pause =
+    "LogDepthPause-style (causal masks, L = O(log T), N' = Θ(n log n) workspace pause tokens, d = Θ(n))";
 inline const std::string constant_depth_wide = "constant depth (L = 3, d = Θ(n)): subgraph counting, Thm 7's regime needs L = O(log log T)";
 }  // namespace regimes
 

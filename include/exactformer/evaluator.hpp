@@ -7,8 +7,10 @@
 //   * dirty rows: between calls only values whose inputs changed are recomputed. Layer l caches its
 //     input rows and their projections; a row is dirty when its input changed. Rows of layer l are
 //     re-attended when their own query changed (dirty rows), or all of them when some dirty row's key or
-//     value changed. Typical use: between two queries only the task row's input changes; if its keys and
+//     value changed (in a layer whose heads are all causal: the rows at or after the first such row). Typical use: between two queries only the task row's input changes; if its keys and
 //     values are query-independent, each layer redoes one row;
+//   * MLP memo: a re-attended row whose attention sublayer output equals the previous one keeps its
+//     previous output (the MLP is a function of that row), for arithmetics with attention_row/mlp_row;
 //   * pass-through: a dirty row whose input changed only in columns the layer does not read (no W_Q, W_K,
 //     W_V, first MLP matrix) keeps its projections, and, if no key or value changed, its output is the
 //     cached output plus the same change (X' = X + Attn + MLP, both blind to those columns).
@@ -116,6 +118,16 @@ struct LayerRows {
   std::vector<std::vector<Row>> q, k, v;  // [head][row] projections of x
   std::vector<bool> projected;            // k, v of row j are current
   std::vector<bool> queried;              // q of row j is current (the last layer: the readout row only)
+  std::vector<Row> attended;              // the previous layer's row j after its attention sublayer (memo)
+  std::vector<bool> attended_valid;       // attended[j] is the one x[j] was computed from
+};
+
+// An arithmetic that splits layer_row into attention_row and mlp_row lets the schedule skip the MLP of a
+// row whose attention sublayer output did not change.
+template <class A, class Row>
+concept SplitLayerRow = requires(A a, const LayerRows<Row>& in, Row& y) {
+  a.attention_row(std::size_t{}, std::size_t{}, in, y);
+  a.mlp_row(std::size_t{}, std::size_t{}, y);
 };
 
 template <class Arith>
@@ -127,7 +139,11 @@ class Evaluator {
   // Extra arguments go to the arithmetic (e.g. an observer). Throws Overflow when a weight does not fit.
   template <class... Args>
   explicit Evaluator(const Model& model, Args&&... args) : model_(model), arith_(model, std::forward<Args>(args)...) {
-    for (const Layer& layer : model.layers) reads_.push_back(columns_read(layer, model.layout.width()));
+    for (const Layer& layer : model.layers) {
+      reads_.push_back(columns_read(layer, model.layout.width()));
+      causal_.push_back(!layer.heads.empty() &&
+                        std::all_of(layer.heads.begin(), layer.heads.end(), [](const Head& h) { return h.mask == Mask::causal; }));
+    }
   }
 
   // The readout row after the last layer, for the token matrix x0 (incremental: see the file comment).
@@ -180,6 +196,8 @@ class Evaluator {
       for (auto& lc : cache_) {
         lc.x.resize(t);
         lc.valid.resize(t, false);
+        lc.attended.resize(t);
+        lc.attended_valid.resize(t, false);
       }
     }
     std::fill(dirty_.begin(), dirty_.end(), 0);
@@ -214,7 +232,7 @@ class Evaluator {
       }
       // Dirty rows whose change this layer does not read.
       for (std::size_t j = 0; j < t; ++j) blind_[j] = dirty_[j] && known_[j] && !arith_.changes_any(delta_[j], reads_[l]);
-      bool keys_or_values_changed = false;
+      std::size_t first_kv_change = t;  // the first row whose key or value changed (t: none)
       for (std::size_t j = 0; j < t; ++j) {
         if ((!dirty_[j] || blind_[j]) && in.projected[j]) continue;
         in.projected[j] = false;  // stays false if a projection throws
@@ -222,7 +240,7 @@ class Evaluator {
         for (std::size_t h = 0; h < n_heads; ++h) {
           arith_.project(l, h, Projection::key, in.x[j], tmp_k_);
           arith_.project(l, h, Projection::value, in.x[j], tmp_v_);
-          if (!last && (!(tmp_k_ == in.k[h][j]) || !(tmp_v_ == in.v[h][j]))) keys_or_values_changed = true;
+          if (!last && (!(tmp_k_ == in.k[h][j]) || !(tmp_v_ == in.v[h][j]))) first_kv_change = std::min(first_kv_change, j);
           std::swap(in.k[h][j], tmp_k_);
           std::swap(in.v[h][j], tmp_v_);
           if (!last) arith_.project(l, h, Projection::query, in.x[j], in.q[h][j]);
@@ -241,9 +259,12 @@ class Evaluator {
       std::fill(next_dirty_.begin(), next_dirty_.end(), 0);
       std::fill(next_known_.begin(), next_known_.end(), 0);
       for (std::size_t i = 0; i < t; ++i) {
-        if (!keys_or_values_changed && !dirty_[i] && out.valid[i]) continue;
-        if (!keys_or_values_changed && blind_[i] && out.valid[i]) {  // pass-through
+        // A changed key or value reaches every row, or under causal masks the rows at or after it.
+        const bool sees_kv_change = first_kv_change < t && (!causal_[l] || i >= first_kv_change);
+        if (!sees_kv_change && !dirty_[i] && out.valid[i]) continue;
+        if (!sees_kv_change && blind_[i] && out.valid[i]) {  // pass-through
           out.valid[i] = false;
+          out.attended_valid[i] = false;  // the output moves without its attention row
           arith_.add_change(out.x[i], delta_[i]);
           out.valid[i] = true;
           next_dirty_[i] = 1;
@@ -253,7 +274,19 @@ class Evaluator {
         }
         const bool was_valid = out.valid[i];
         out.valid[i] = false;
-        arith_.layer_row(l, i, in, row_);
+        if constexpr (SplitLayerRow<Arith, Row>) {
+          arith_.attention_row(l, i, in, row_);
+          if (was_valid && out.attended_valid[i] && row_ == out.attended[i]) {
+            out.valid[i] = true;  // same MLP input: same output, not dirty
+            continue;
+          }
+          out.attended_valid[i] = false;
+          out.attended[i] = row_;
+          arith_.mlp_row(l, i, row_);
+          out.attended_valid[i] = true;
+        } else {
+          arith_.layer_row(l, i, in, row_);
+        }
         if (!(row_ == out.x[i])) {
           if (was_valid) {
             next_known_[i] = 1;
@@ -274,6 +307,7 @@ class Evaluator {
   void reset_rows() {
     for (LayerRows<Row>& lc : cache_) {
       std::fill(lc.valid.begin(), lc.valid.end(), false);
+      std::fill(lc.attended_valid.begin(), lc.attended_valid.end(), false);
       std::fill(lc.projected.begin(), lc.projected.end(), false);
       std::fill(lc.queried.begin(), lc.queried.end(), false);
     }
@@ -282,6 +316,7 @@ class Evaluator {
   const Model& model_;
   Arith arith_;
   std::vector<std::vector<char>> reads_;      // [layer][column]: columns_read
+  std::vector<char> causal_;                  // [layer]: every head causal (a row sees only rows up to its own)
   std::vector<LayerRows<Row>> cache_;         // [layer]; cache_[L].x: outputs of the last layer (run_all only)
   std::vector<std::vector<Frac64>> in_cache_;  // the input rows, as given
   std::size_t t_ = 0;                         // the token count of the cached rows

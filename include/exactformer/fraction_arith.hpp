@@ -99,6 +99,11 @@ class Fractions {
   }
 
   void layer_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
+    attention_row(l, i, in, y);
+    mlp_row(l, i, y);
+  }
+  // y = x_i + sum_h Attn_h(row i) W_O (the row after the attention sublayer)
+  void attention_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
     const LayerW& lw = layers_[l];
     y = in.x[i];
     for (std::size_t h = 0; h < lw.heads.size(); ++h) {
@@ -114,7 +119,10 @@ class Fractions {
     }
     note_integer_bits(y);
     if (observer_) observer_->residual(l, Sublayer::attention, i, y);
-    if (lw.mlp.empty()) return;
+  }
+  // y += MLP_l(y)
+  void mlp_row(std::size_t l, std::size_t i, Row& y) {
+    if (layers_[l].mlp.empty()) return;
     mlp(l, i, y);
     if (observer_) observer_->residual(l, Sublayer::mlp, i, y);
   }

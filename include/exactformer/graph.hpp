@@ -44,7 +44,7 @@ enum class TokenKind { vertex, edge, task, pause };
 
 struct Token {
   TokenKind kind = TokenKind::pause;
-  int a = -1;  // vertex: its id; edge: endpoint a (< b); task: first argument (or -1)
+  int a = -1;  // vertex: its id; edge: endpoint a (< b); task: first argument (or -1); pause: its index 0..N'-1
   int b = -1;  // edge: endpoint b; task: second argument (or -1)
 };
 
@@ -55,7 +55,8 @@ struct Query {
   friend bool operator==(const Query&, const Query&) = default;
 };
 
-// Token sequence for g with the edges in `edge_order` (a permutation of g.edges()) and the given query.
-std::vector<Token> tokenize(const Graph& g, const std::vector<std::pair<int, int>>& edge_order, const Query& query);
+// Token sequence for g with the edges in `edge_order` (a permutation of g.edges()) and the given query,
+// then `pause` pause tokens (pause token i has a = i).
+std::vector<Token> tokenize(const Graph& g, const std::vector<std::pair<int, int>>& edge_order, const Query& query, int pause = 0);
 
 }  // namespace exactformer

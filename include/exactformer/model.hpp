@@ -90,6 +90,7 @@ struct Layer {
 struct Model {
   Layout layout;
   std::vector<Layer> layers;
+  int pause_tokens = 0;  // N': pause tokens after the task token (tokenize appends them; the readout is the last row)
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -108,11 +109,12 @@ struct Shape {
   int mlp_width = 0;    // max hidden width of any MLP
   long params = 0;      // entries of every W_Q, W_K, W_V, W_O, MLP weight and bias
   int weight_bits = 0;  // largest bit size of any weight numerator or denominator
+  int pause_tokens = 0; // N' (Model::pause_tokens)
   friend bool operator==(const Shape&, const Shape&) = default;
 };
 
 Shape measure(const Model& model);
-std::string describe(const Shape& s);                // "L=1 H=2 d=12 d_k=7 d_v=1 mlp=0x0 params=362 bits=4"
+std::string describe(const Shape& s);                // "L=1 H=2 d=12 d_k=7 d_v=1 mlp=0x0 params=362 bits=4" (+ " N'=9")
 std::vector<std::string> shape_differences(const Shape& measured, const Shape& claimed);
 
 // ---------------------------------------------------------------------------------------------------

@@ -121,6 +121,11 @@ class Scaled {
   }
 
   void layer_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
+    attention_row(l, i, in, y);
+    mlp_row(l, i, y);
+  }
+  // y = x_i + sum_h Attn_h(row i) W_O (the row after the attention sublayer)
+  void attention_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
     const LayerW& lw = layers_[l];
     y = in.x[i];
     for (std::size_t h = 0; h < lw.heads.size(); ++h) {
@@ -129,8 +134,9 @@ class Scaled {
       add_into(y, tmp_);
       note(y);
     }
-    mlp(lw.mlp, y);
   }
+  // y += MLP_l(y)
+  void mlp_row(std::size_t l, std::size_t /*i*/, Row& y) { mlp(layers_[l].mlp, y); }
 
   // The readout row after the last layer, entry by entry. Hard heads average in V; softmax2 heads
   // accumulate over A (int128): their weights span b * (score gap) bits.

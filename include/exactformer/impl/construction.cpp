@@ -12,6 +12,7 @@ std::string Variant::str() const {
   }
   if (code_bits_offset != 0) s += ", k(n)" + std::to_string(code_bits_offset) + " code bits";
   if (layers_offset != 0) s += ", L(n)" + std::to_string(layers_offset) + " layers";
+  if (mask == Mask::causal) s += ", causal mask";
   return s;
 }
 

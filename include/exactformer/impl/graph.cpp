@@ -1,5 +1,6 @@
 // Graph, tokens and queries (include/exactformer/graph.hpp).
 #include "exactformer/graph.hpp"
+#include <algorithm>
 
 #include "exactformer/errors.hpp"
 
@@ -44,15 +45,16 @@ std::string Query::str() const {
   return s + ")";
 }
 
-std::vector<Token> tokenize(const Graph& g, const std::vector<std::pair<int, int>>& edge_order, const Query& query) {
+std::vector<Token> tokenize(const Graph& g, const std::vector<std::pair<int, int>>& edge_order, const Query& query, int pause) {
   std::vector<Token> t;
-  t.reserve(static_cast<std::size_t>(g.n()) + edge_order.size() + 1);
+  t.reserve(static_cast<std::size_t>(g.n()) + edge_order.size() + 1 + static_cast<std::size_t>(std::max(pause, 0)));
   for (int v = 0; v < g.n(); ++v) t.push_back(Token{TokenKind::vertex, v, -1});
   for (const auto& [a, b] : edge_order) t.push_back(Token{TokenKind::edge, a < b ? a : b, a < b ? b : a});
   Token task{TokenKind::task, -1, -1};
   if (!query.args.empty()) task.a = query.args[0];
   if (query.args.size() > 1) task.b = query.args[1];
   t.push_back(task);
+  for (int i = 0; i < pause; ++i) t.push_back(Token{TokenKind::pause, i, -1});
   return t;
 }
 

@@ -62,6 +62,7 @@ Shape measure(const Model& model) {
   Shape s;
   s.layers = static_cast<int>(model.layers.size());
   s.width = model.layout.width();
+  s.pause_tokens = model.pause_tokens;
   for (const auto& layer : model.layers) {
     s.heads = std::max(s.heads, static_cast<int>(layer.heads.size()));
     for (const auto& h : layer.heads) {
@@ -85,6 +86,7 @@ std::string describe(const Shape& s) {
   std::ostringstream o;
   o << "L=" << s.layers << " H=" << s.heads << " d=" << s.width << " d_k=" << s.d_k << " d_v=" << s.d_v
     << " mlp=" << s.mlp_depth << "x" << s.mlp_width << " params=" << s.params << " bits=" << s.weight_bits;
+  if (s.pause_tokens > 0) o << " N'=" << s.pause_tokens;
   return o.str();
 }
 
@@ -101,6 +103,7 @@ std::vector<std::string> shape_differences(const Shape& m, const Shape& c) {
   cmp("mlp_depth", m.mlp_depth, c.mlp_depth);
   cmp("mlp_width", m.mlp_width, c.mlp_width);
   cmp("params", m.params, c.params);
+  cmp("pause_tokens", m.pause_tokens, c.pause_tokens);
   cmp("weight_bits", m.weight_bits, c.weight_bits);
   return out;
 }
