@@ -29,6 +29,10 @@
 // key is_vertex + is_task, value (RT, is_task) -> (C1, C2): on the task row C1 = c/(n'+1), C2 = 1/(n'+1),
 // c = number of roots; MLP 3: ANS = ĝ((n+1)(C1 - C2), is_task) = [one component]. Decoder C1 / C2 = c.
 // (Rows other than the task row average over every token: C1, C2 are not owned; only the task row is read.)
+//
+// cycle_check_hook_shortcut (d = 40): the components rounds; final layer: head "average" (all scores 0,
+// d_v = 3), values (RT, is_vertex, is_edge) -> (C1, C2, CE) = (c, n', |E|) / T, no MLP. Decoder positive_rank
+// [CE - C2 + C1 > 0] = [|E| - n + c > 0] (a forest has |E| = n - c exactly).
 #include "exactformer/construction.hpp"
 
 namespace exactformer {
@@ -102,12 +106,21 @@ int less_than(MlpBuilder& m, std::size_t k, const Lin& a, const Lin& b) {
 
 class HookShortcut final : public Construction {
  public:
-  explicit HookShortcut(bool count) : count_(count) {}
-  std::string name() const override { return count_ ? "components_hook_shortcut" : "connectivity_hook_shortcut"; }
-  std::string task() const override { return count_ ? "component_count" : "connectivity"; }
+  enum class Readout { connectivity, components, cycles };
+  explicit HookShortcut(Readout readout) : readout_(readout), count_(readout != Readout::connectivity) {}
+  std::string name() const override {
+    return readout_ == Readout::connectivity ? "connectivity_hook_shortcut"
+           : readout_ == Readout::components ? "components_hook_shortcut"
+                                             : "cycle_check_hook_shortcut";
+  }
+  std::string task() const override {
+    return readout_ == Readout::connectivity ? "connectivity" : readout_ == Readout::components ? "component_count" : "cycle_check";
+  }
   std::string doc() const override { return "docs/constructions/connectivity_hook_shortcut.md"; }
   std::string regime() const override { return regimes::log_depth; }
   std::string summary() const override {
+    if (readout_ == Readout::cycles)
+      return "hook and shortcut, then |E|, n and the roots c from one uniform head: cyclic iff |E| - n + c > 0; d = 40 for every n (LogDepth)";
     return count_ ? "hook and shortcut, then count the roots: L = 5 floor(log2 n) + 1, H = 3, d = 39 for every n (LogDepth)"
                   : "hook and shortcut, floor(log2 n) rounds of 5 layers: L = 5 floor(log2 n) + 1, H = 3, d = 36 for every n (LogDepth)";
   }
@@ -122,10 +135,10 @@ class HookShortcut final : public Construction {
     Shape s;
     s.layers = 5 * r + 1;
     s.d_k = count_ && r == 0 ? 1 : 3;
-    s.d_v = r >= 1 || count_ ? 2 : 1;
-    s.mlp_depth = r >= 1 ? 3 : 1;
+    s.d_v = readout_ == Readout::cycles ? 3 : r >= 1 || count_ ? 2 : 1;
+    s.mlp_depth = r >= 1 ? 3 : readout_ == Readout::cycles ? 0 : 1;
     // σ² (sentinel square, gate bound) and 2M = 4σ + 4 (match queries); the count readout weighs C1 by σ.
-    s.weight_bits = bit_length_of(r >= 1 ? std::max(sigma * sigma, 4 * sigma + 4) : count_ ? sigma : 4 * sigma + 4);
+    s.weight_bits = bit_length_of(r >= 1 ? std::max(sigma * sigma, 4 * sigma + 4) : readout_ == Readout::cycles ? 1 : count_ ? sigma : 4 * sigma + 4);
     if (!count_) {
       s.heads = r >= 1 ? 3 : 2;
       s.width = 36;
@@ -134,9 +147,9 @@ class HookShortcut final : public Construction {
       s.params = 7297L * r + 795 + 36L * (5 * r + 1);
       return s;
     }
-    // d = 39: every dense matrix grows by 3 rows or columns; MLP 5 has 4 more units; the final layer is
-    // one head (d_k = 1, d_v = 2) and an MLP of 3 units.
-    const long d = 39;
+    // d = 39 (cycles: 40): every dense matrix grows by 3 (4) rows or columns; MLP 5 has 4 more units; the
+    // final layer is one head (d_k = 1, d_v = 2) and an MLP of 3 units (cycles: d_v = 3 and no MLP).
+    const long d = readout_ == Readout::cycles ? 40 : 39;
     const long heads = 88 * d;  // per round: 8 heads with d_v = 2 (10d each), NS with d_v = 1 (8d)
     const auto mlp = [d](std::initializer_list<long> widths) {
       long p = 0, in = d;
@@ -148,7 +161,12 @@ class HookShortcut final : public Construction {
     };
     const long round = heads + mlp({7}) + mlp({20, 6}) + mlp({9, 6, 4}) + mlp({10}) + mlp({21});
     s.heads = r >= 1 ? 3 : 1;
-    s.width = 39;
+    s.width = static_cast<int>(d);
+    if (readout_ == Readout::cycles) {
+      s.mlp_width = r >= 1 ? 21 : 0;
+      s.params = r * round + (2 * d * 1 + d * 3 + 3 * d);
+      return s;
+    }
     s.mlp_width = r >= 1 ? 21 : 3;
     s.params = r * round + (2 * d * 1 + d * 2 + 2 * d) + mlp({3});
     return s;
@@ -178,8 +196,9 @@ class HookShortcut final : public Construction {
                PA2 = L.add("PA2", 1), PB = L.add("PB", 1), PB2 = L.add("PB2", 1), INT = L.add("INT", 1), PS = L.add("PS", 1),
                PT = L.add("PT", 1), ANS = L.add("ANS", 1);
     const Slot RT = count_ ? L.add("RT", 1) : Slot{}, C1 = count_ ? L.add("C1", 1) : Slot{}, C2 = count_ ? L.add("C2", 1) : Slot{};
+    const Slot CE = readout_ == Readout::cycles ? L.add("CE", 1) : Slot{};
     const int d = L.width();
-    EXACTFORMER_ASSERT(d == (count_ ? 39 : 36), "hook_shortcut: the layout is not 36 (39) slots");
+    EXACTFORMER_ASSERT(d == (readout_ == Readout::cycles ? 40 : count_ ? 39 : 36), "hook_shortcut: the layout is not 36 (39, 40) slots");
     const Lin one = lin(type.one), isV = lin(type.is_vertex), isE = lin(type.is_edge), isT = lin(type.is_task);
 
     // Match head: score = 2M x a - M a2 + t; value coordinate c = values[c].first -> values[c].second.
@@ -305,7 +324,17 @@ class HookShortcut final : public Construction {
         built.model.layers.push_back(Layer{std::move(heads), m.mlp()});
       }
     }
-    if (count_) {
+    if (readout_ == Readout::cycles) {
+      // Final layer: all scores 0 (weights exactly 1/T): C1 = roots / T, C2 = n' / T, CE = |E| / T.
+      Head h = Head::zeros("average", L, 1, 3);
+      h.value(RT, 0, 0, q(1));
+      h.value(type.is_vertex, 0, 1, q(1));
+      h.value(type.is_edge, 0, 2, q(1));
+      h.output(0, C1, 0, q(1));
+      h.output(1, C2, 0, q(1));
+      h.output(2, CE, 0, q(1));
+      built.model.layers.push_back(Layer{{h}, {}});
+    } else if (count_) {
       // Final layer: C1 = roots / (n' + 1), C2 = 1 / (n' + 1) on the task row; ANS = ĝ((n+1)(C1 - C2), is_task).
       Head h = Head::zeros("count", L, 1, 2);
       h.query(type.is_task, 0, 0, q(1));
@@ -353,13 +382,27 @@ class HookShortcut final : public Construction {
         row.set(T, 0, t.b + 1);
       }
     };
-    built.decoder = count_ ? Decoder{Decoder::Kind::exact_ratio, {C1, C2}} : Decoder{Decoder::Kind::threshold_half, {ANS}};
+    built.decoder = readout_ == Readout::cycles ? Decoder{Decoder::Kind::positive_rank, {CE, C2, C1}}  // [|E| - n + c > 0]
+                    : count_                    ? Decoder{Decoder::Kind::exact_ratio, {C1, C2}}
+                                                : Decoder{Decoder::Kind::threshold_half, {ANS}};
     return built;
   }
 
   std::vector<CheckSpec> checks() const override {
     Variant fewer;
     fewer.layers_offset = -1;
+    if (readout_ == Readout::cycles)
+      return {CheckSpec{
+          "parallel.cycle_check.constant_width",
+          "hook and shortcut, then |E|, n and the root count c from one uniform head decide [the graph has a cycle] = [|E| - n + c > 0] "
+          "with floor(log2 n) rounds, d = 40 for every n",
+          "Sanford et al. 2024: cycle check is parallelizable, in LogDepth [S]; construction docs/constructions/connectivity_hook_shortcut.md [D]",
+          {Variant::hard()},
+          fewer,
+          "with floor(log2 n) - 1 rounds an unfinished tree keeps two roots: c is too high and a tree reads as cyclic",
+          2,
+          16,
+      }};
     if (count_)
       return {CheckSpec{
           "parallel.components.constant_width",
@@ -387,12 +430,14 @@ class HookShortcut final : public Construction {
   }
 
  private:
-  bool count_;
+  Readout readout_;
+  bool count_;  // components or cycles: the rounds also track RT = [v is a root]
 };
 
 }  // namespace
 
-std::unique_ptr<Construction> make_connectivity_hook_shortcut() { return std::make_unique<HookShortcut>(false); }
-std::unique_ptr<Construction> make_components_hook_shortcut() { return std::make_unique<HookShortcut>(true); }
+std::unique_ptr<Construction> make_connectivity_hook_shortcut() { return std::make_unique<HookShortcut>(HookShortcut::Readout::connectivity); }
+std::unique_ptr<Construction> make_components_hook_shortcut() { return std::make_unique<HookShortcut>(HookShortcut::Readout::components); }
+std::unique_ptr<Construction> make_cycle_check_hook_shortcut() { return std::make_unique<HookShortcut>(HookShortcut::Readout::cycles); }
 
 }  // namespace exactformer

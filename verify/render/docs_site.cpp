@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "contrast.hpp"
 #include "render/bounds.hpp"
 #include "render/plots.hpp"
 #include "report.hpp"
@@ -51,7 +52,12 @@ void write_docs_site(const Registry& registry, const std::vector<CheckResult>& r
     write_file_atomically(dir + "/bounds/" + task + ".md", b.str());
     write_compare_plot(task, cs, dir + "/bounds", err);
   }
+  summary << "\n## Against message-passing GNNs\n\n- [gnn.md](gnn.md): the 1-WL barrier (C_m vs 2·C_{m/2}) and depth side by side\n";
   write_file_atomically(dir + "/checks.md", summary.str());
+  std::ostringstream gnn;
+  gnn << header("Transformers against message-passing GNNs");
+  contrast::write_markdown(registry, gnn);
+  write_file_atomically(dir + "/gnn.md", gnn.str());
   for (const auto& c : registry.constructions()) {
     std::ostringstream b;
     b << header("Bounds: " + c->name());
