@@ -11,7 +11,7 @@
 //   PW (n)   block row (j, w): e_w            BLK (J)  block row (j, w): e_j
 //   PREV (J) block row (j, w), j >= 1: e_(j-1); answer row: e_(J-1)
 //   TS, TT (n each)  task (s,t): e_s, e_t; the answer row gets them in layer 1
-//   CS, CT (n each)  layer 1's copy of the task's TS, TT (scratch)
+//   CS, CT (n each)  layer 1's copy of the task's TS, TT (scratch, zeroed by layer 1's MLP)
 //   R (n)    block row (j, w): 1 on Ball(w, 2^j) after layer j + 1; 0 on absent w and on every other row
 //   S (n)    scratch, zeroed by each MLP but the last          ans  the answer row's answer
 // Layer 1, head "incident" (d_k = n + 1, d_v = n): Q = [2 PW; is_pause], K = [P; is_task], V = P -> S.
@@ -19,7 +19,7 @@
 //   S has support Ball(w, 1) if w is a vertex, else S = 0 (the task's P is 0).
 // Layer 1, head "copy" (d_k = 2, d_v = 2n): Q = [is_answer; is_pause - is_answer], K = [is_task; is_vertex],
 //   V = [TS; TT] -> [CS; CT]: the answer row reads the task token, workspace rows read vertex tokens (zeros).
-// Layer 1 MLP (7n hidden): R += clamp01(3n S - 1) gated to block 0, S zeroed, and on the answer row
+// Layer 1 MLP (9n hidden): R += clamp01(3n S - 1) gated to block 0, S, CS, CT zeroed, and on the answer row
 //   TS += clamp01(4 CS - 1), TT += clamp01(4 CT - 1) (exact copies even under softmax2 leakage).
 // Layers 2..J, head "square" for block j (d_k = n + 3): Q = [2 PW; 2 PREV_(j-1); -2 is_pause; is_pause],
 //   K = [R; BLK_(j-1); is_pause; is_task], V = R -> S. Row (j, w) scores 2 on the rows (j-1, u) with w in
@@ -57,8 +57,8 @@ class ConnectivityPause final : public Construction {
     s.d_k = n + 3;
     s.d_v = 2 * n;
     s.mlp_depth = 2;
-    s.mlp_width = 7 * n;
-    const long layer1 = (2 * d * (nn + 1) + 2 * d * nn) + (4 * d + 4 * d * nn) + (d * 7 * nn + 7 * nn) + (7 * nn * d + d);
+    s.mlp_width = 9 * n;
+    const long layer1 = (2 * d * (nn + 1) + 2 * d * nn) + (4 * d + 4 * d * nn) + (d * 9 * nn + 9 * nn) + (9 * nn * d + d);
     const long head = 2 * d * (nn + 3) + 2 * d * nn;
     const long square = head + (d * 3 * nn + 3 * nn) + (3 * nn * d + d);
     const long query = head + (d * 3 * nn + 3 * nn) + (3 * nn * nn + nn) + (nn * d + d);
@@ -137,8 +137,10 @@ class ConnectivityPause final : public Construction {
         copy.output(w, CS, w, q(1));
         copy.output(n + w, CT, w, q(1));
       }
-      // Hidden: [0, 2n) R clamp (block 0), [2n, 3n) ReLU(S), [3n, 5n) TS clamp, [5n, 7n) TT clamp (answer row).
-      Affine in = Affine::zeros(d, 7 * n), out = Affine::zeros(7 * n, d);
+      // Hidden: [0, 2n) R clamp (block 0), [2n, 3n) ReLU(S), [3n, 5n) TS clamp, [5n, 7n) TT clamp (answer row),
+      // [7n, 9n) ReLU(CS), ReLU(CT): the copy's scratch zeroed on every row (softmax2 leaves traces of the task's
+      // TS there; zeroed, no row but the task and answer rows differs between two queries).
+      Affine in = Affine::zeros(d, 9 * n), out = Affine::zeros(9 * n, d);
       gated_clamp(in, 0, BLK, 0);
       for (int w = 0; w < n; ++w) {
         in.w(S.col(w), 2 * n + w) = q(1);
@@ -156,6 +158,8 @@ class ConnectivityPause final : public Construction {
           }
           out.w(base + w, to.col(w)) = q(1);
           out.w(base + n + w, to.col(w)) = q(-1);
+          in.w(from.col(w), (7 + k) * n + w) = q(1);
+          out.w((7 + k) * n + w, from.col(w)) = q(-1);
         }
       }
       built.model.layers.push_back(Layer{{inc, copy}, Mlp{{in, out}}});
@@ -234,7 +238,7 @@ class ConnectivityPause final : public Construction {
         0,
         {},
         0,
-        10,  // families to n = 10: T = n + m + 1 + N' reaches 202 tokens at n = 16 (docs page, "Cost")
+        8,  // families to n = 8: T = n + m + 1 + N' reaches 202 tokens at n = 16 (docs page, "Cost")
     }};
   }
 };
