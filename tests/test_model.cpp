@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <tuple>
 
 #include "bench.hpp"
 #include "check.hpp"
@@ -94,27 +95,46 @@ TEST_CASE_TEMPLATE("causal masks: row i sees tokens 0..i, by hand, in the refere
 
 namespace {
 
-// Every residual row of the reference forward pass vs the evaluator's readout for every row.
-template <class E>
-void require_evaluator_matches_reference(const Built& built, const Graph& g, const Query& query) {
+Input embed_input(const Built& built, const Graph& g, const Query& query) {
   const auto tokens = tokenize(g, g.edges(), query, built.model.pause_tokens);
   Input x(static_cast<int>(tokens.size()), built.model.layout.width());
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     RowWriter w(&x.at(static_cast<int>(i), 0));
     built.embed(tokens[i], w);
   }
-  const MatQ reference = forward(built.model, x.to_q());
-  E eval(built.model);
+  return x;
+}
+
+// Every residual row of the reference forward pass vs the evaluator's readout for every row.
+template <class E>
+void require_rows_match(const Model& model, const Input& x, const MatQ& reference) {
+  E eval(model);
   for (int r = 0; r < x.rows; ++r) {
     const auto row = eval.readout(x, r);
     for (int c = 0; c < x.cols; ++c) REQUIRE(exact(row[static_cast<std::size_t>(c)]) == reference(r, c));
   }
 }
+template <class E>
+void require_evaluator_matches_reference(const Built& built, const Graph& g, const Query& query) {
+  const Input x = embed_input(built, g, query);
+  require_rows_match<E>(built.model, x, forward(built.model, x.to_q()));
+}
+
+// The three exact tiers against one reference pass (int64 may overflow: the only tier narrower than its data).
+void require_tiers_match_reference(const Built& built, const Graph& g, const Query& query) {
+  const Input x = embed_input(built, g, query);
+  const MatQ reference = forward(built.model, x.to_q());
+  require_rows_match<Evaluator<Fractions<Q>>>(built.model, x, reference);
+  require_rows_match<Evaluator<Fractions<Checked128>>>(built.model, x, reference);
+  try {
+    require_rows_match<Evaluator<Scaled<std::int64_t>>>(built.model, x, reference);
+  } catch (const Overflow&) {
+  }
+}
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("every evaluator tier equals the reference forward pass on every construction", E, Evaluator<Fractions<Q>>,
-                   Evaluator<Fractions<Checked128>>, Evaluator<Scaled<std::int64_t>>) {
+TEST_CASE("every evaluator tier (GMP, int128, int64) equals the reference forward pass on every construction") {
   for (const auto& c : all_constructions()) {
     for (const Variant& v : c->modes()) {
       const Built built = c->build(4, v);
@@ -125,27 +145,60 @@ TEST_CASE_TEMPLATE("every evaluator tier equals the reference forward pass on ev
           for (const Query& query : all_queries(task, n)) {
             CAPTURE(c->name());
             CAPTURE(to_graph6(g));
-            try {
-              require_evaluator_matches_reference<E>(built, g, query);
-            } catch (const Overflow&) {
-              REQUIRE(std::is_same_v<E, Evaluator<Scaled<std::int64_t>>>);  // the only tier narrower than its data
-            }
+            require_tiers_match_reference(built, g, query);
           }
         }
     }
   }
 }
 
-TEST_CASE_TEMPLATE("one evaluator across consecutive queries and graphs (cached rows, pass-through) equals the reference", E,
-                   Evaluator<Fractions<Q>>, Evaluator<Fractions<Checked128>>, Evaluator<Fractions<double>>, Evaluator<Scaled<std::int64_t>>, Evaluator<Scaled<double>>) {
-  constexpr bool approximate = std::is_same_v<E, Evaluator<Fractions<double>>> || std::is_same_v<E, Evaluator<Scaled<double>>>;
+namespace {
+
+// One evaluator kept across consecutive inputs, with a GMP twin fed the same calls (the same
+// activation-bit maximum); an int64 overflow resets both, as the checker does.
+template <class E>
+struct Lane {
+  static constexpr bool approximate = std::is_same_v<E, Evaluator<Fractions<double>>> || std::is_same_v<E, Evaluator<Scaled<double>>>;
+  E eval;
+  Evaluator<Fractions<Q>> twin;
+  long compared = 0, overflows = 0;
+  explicit Lane(const Model& m) : eval(m), twin(m) {}
+  void step(const Input& x, int only_changed, const MatQ& reference) {
+    std::vector<std::conditional_t<approximate, double, Q>> row;
+    try {
+      for (const auto& entry : eval.readout(x, x.rows - 1, only_changed)) row.push_back(exact_or_double(entry));
+    } catch (const Overflow&) {
+      REQUIRE(std::is_same_v<E, Evaluator<Scaled<std::int64_t>>>);
+      ++overflows;
+      eval.reset();
+      twin.reset();
+      return;
+    }
+    twin.readout(x, x.rows - 1);
+    ++compared;
+    if constexpr (approximate) {
+      for (int col = 0; col < x.cols; ++col)
+        REQUIRE(std::abs(row[static_cast<std::size_t>(col)] - reference(x.rows - 1, col).template convert_to<double>()) < 1e-6);
+    } else {
+      for (int col = 0; col < x.cols; ++col) REQUIRE(row[static_cast<std::size_t>(col)] == reference(x.rows - 1, col));
+      REQUIRE(eval.max_activation_bits() == twin.max_activation_bits());
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("one evaluator of each tier across consecutive queries and graphs (cached rows, pass-through, memo) equals the reference") {
   long compared = 0, overflows = 0;
   for (const auto& c : all_constructions()) {
     for (const Variant& v : c->modes()) {
       const Built built = c->build(5, v);
       const Task& task = find_task(c->task());
-      E eval(built.model);
-      Evaluator<Fractions<Q>> twin(built.model);  // the same calls: the same activation-bit maximum
+      std::tuple<Lane<Evaluator<Fractions<Q>>>, Lane<Evaluator<Fractions<Checked128>>>, Lane<Evaluator<Fractions<double>>>,
+                 Lane<Evaluator<Scaled<std::int64_t>>>, Lane<Evaluator<Scaled<double>>>>
+          lanes{Lane<Evaluator<Fractions<Q>>>(built.model), Lane<Evaluator<Fractions<Checked128>>>(built.model),
+                Lane<Evaluator<Fractions<double>>>(built.model), Lane<Evaluator<Scaled<std::int64_t>>>(built.model),
+                Lane<Evaluator<Scaled<double>>>(built.model)};
       for (const char* g6 : {"DQc", "D~{", "Ch", "D?C", "DEW"}) {
         const Graph g = from_graph6(g6);
         const auto queries = all_queries(task, g.n());
@@ -159,38 +212,21 @@ TEST_CASE_TEMPLATE("one evaluator across consecutive queries and graphs (cached 
           return in;
         }();
         for (const Query& query : queries) {
-          const int task = x.rows - 1 - built.model.pause_tokens;  // pause tokens follow it; the readout is the last row
-          Frac64* task_row = &x.at(task, 0);
-          std::fill(task_row, task_row + x.cols, Frac64{});
-          RowWriter w(task_row);
+          const int task_row = x.rows - 1 - built.model.pause_tokens;  // pause tokens follow it; the readout is the last row
+          Frac64* row = &x.at(task_row, 0);
+          std::fill(row, row + x.cols, Frac64{});
+          RowWriter w(row);
           built.embed(tokenize(g, g.edges(), query).back(), w);
           const MatQ reference = forward(built.model, x.to_q());
-          std::vector<std::conditional_t<approximate, double, Q>> row;
-          try {
-            // The promise after the first query: only the task row changed.
-            const auto& read = eval.readout(x, x.rows - 1, &query == &queries.front() ? -1 : task);
-            for (const auto& entry : read) row.push_back(exact_or_double(entry));
-          } catch (const Overflow&) {
-            REQUIRE(std::is_same_v<E, Evaluator<Scaled<std::int64_t>>>);
-            ++overflows;
-            eval.reset();  // as the checker does; the twin starts afresh with it
-            twin.reset();
-            continue;
-          }
-          twin.readout(x, x.rows - 1);
-          ++compared;
           CAPTURE(c->name());
           CAPTURE(g6);
           CAPTURE(query.str());
-          if constexpr (approximate) {
-            for (int col = 0; col < x.cols; ++col)
-              REQUIRE(std::abs(row[static_cast<std::size_t>(col)] - reference(x.rows - 1, col).template convert_to<double>()) < 1e-6);
-          } else {
-            for (int col = 0; col < x.cols; ++col) REQUIRE(row[static_cast<std::size_t>(col)] == reference(x.rows - 1, col));
-            REQUIRE(eval.max_activation_bits() == twin.max_activation_bits());
-          }
+          // The promise after the first query: only the task row changed.
+          const int only_changed = &query == &queries.front() ? -1 : task_row;
+          std::apply([&](auto&... lane) { (lane.step(x, only_changed, reference), ...); }, lanes);
         }
       }
+      std::apply([&](auto&... lane) { ((compared += lane.compared, overflows += lane.overflows), ...); }, lanes);
     }
   }
   CHECK(compared > 10 * overflows);
