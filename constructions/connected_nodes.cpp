@@ -38,6 +38,7 @@ class ConnectedNodes final : public Construction {
   std::string task() const override { return name(); }
   std::string doc() const override { return "docs/constructions/connected_nodes.md"; }
   std::string regime() const override { return regimes::depth1_set; }
+  int max_build_n() const override { return 64; }  // Θ(n²) parameters: `bounds` gives the formula beyond
   std::string summary() const override {
     return complement_ ? "1 layer, 2 heads: the vertices present minus N[v], as an n-bit set; d = 5n + 4"
                        : "1 layer, 1 head: N[v] from the edges at v, minus v, as an n-bit set; d = 4n + 4";
