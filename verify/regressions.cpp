@@ -11,6 +11,7 @@ std::string RegressionCase::line() const {
   std::ostringstream s;
   s << construction << '\t' << n << '\t' << mode << '\t' << value << '\t' << code_bits_offset << '\t' << layers_offset << '\t'
     << graph6 << '\t' << (q.empty() ? "-" : q) << '\t' << expected;
+  if (causal) s << "\tcausal";  // a tenth field only for causal masks: older corpora stay valid
   return s.str();
 }
 
@@ -20,7 +21,8 @@ RegressionCase RegressionCase::parse(const std::string& line) {
     if (ch == '\t') f.emplace_back();
     else f.back() += ch;
   }
-  EXACTFORMER_REQUIRE(f.size() == 9, "regression case: expected 9 tab-separated fields in " + quote_input(line));
+  EXACTFORMER_REQUIRE(f.size() == 9 || (f.size() == 10 && f[9] == "causal"),
+                      "regression case: expected 9 tab-separated fields (and optionally \"causal\") in " + quote_input(line));
   RegressionCase rc;
   rc.construction = f[0];
   rc.n = static_cast<int>(parse_integer(f[1], 1, kMaxVertices, "regression case n"));
@@ -34,6 +36,7 @@ RegressionCase RegressionCase::parse(const std::string& line) {
   if (f[7] != "-")
     for (const std::string& a : split_commas(f[7])) rc.query.args.push_back(static_cast<int>(parse_integer(a, 0, kMaxVertices - 1, "regression case query")));
   rc.expected = parse_integer(f[8], -(1L << 40), 1L << 40, "regression case expected");
+  rc.causal = f.size() == 10;
   return rc;
 }
 
@@ -57,6 +60,7 @@ RegressionCase regression_case(const Construction& c, int n, const Variant& vari
   }
   rc.code_bits_offset = variant.code_bits_offset;
   rc.layers_offset = variant.layers_offset;
+  rc.causal = variant.mask == Mask::causal;
   rc.graph6 = to_graph6(cx.graph);
   rc.query = cx.query;
   rc.expected = cx.expected;
@@ -77,6 +81,7 @@ ReplayOutcome replay(const Registry& registry, const RegressionCase& rc) {
   }
   v.code_bits_offset = rc.code_bits_offset;
   v.layers_offset = rc.layers_offset;
+  if (rc.causal) v.mask = Mask::causal;
   const Built built = c.build(rc.n, v);
   const Graph g = from_graph6(rc.graph6);
   ReplayOutcome out;

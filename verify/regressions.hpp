@@ -23,6 +23,7 @@ struct RegressionCase {
   std::string graph6;
   Query query;
   long expected = 0;
+  bool causal = false;  // Variant::mask = causal (a tenth field "causal")
 
   std::string line() const;
   static RegressionCase parse(const std::string& line);  // usage_error on a malformed line

@@ -22,7 +22,7 @@ std::string token_str(const Token& t) {
       if (t.b >= 0) s += "," + std::to_string(t.b);
       return s + ")";
     }
-    case TokenKind::pause: return "pause";
+    case TokenKind::pause: return "pause(" + std::to_string(t.a) + ")";
   }
   return "?";
 }
