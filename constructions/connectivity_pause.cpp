@@ -176,20 +176,7 @@ class ConnectivityPause final : public Construction {
       built.model.layers.push_back(Layer{{block_head("square", PW, j)}, Mlp{{in, out}}});
     }
     {  // Layer J + 1: the answer row reads block J - 1 through s, then tests t.
-      Affine in = Affine::zeros(d, 3 * n), mid = Affine::zeros(3 * n, n), out = Affine::zeros(n, d);
-      for (int w = 0; w < n; ++w) {
-        in.w(S.col(w), w) = three_n;
-        in.w(S.col(w), n + w) = three_n;
-        in.bias(w) = q(-1);
-        in.bias(n + w) = q(-2);
-        in.w(TT.col(w), 2 * n + w) = q(1);
-        mid.w(w, w) = q(1);
-        mid.w(n + w, w) = q(-1);
-        mid.w(2 * n + w, w) = q(1);
-        mid.bias(w) = q(-1);
-        out.w(w, ans.col(0)) = q(1);
-      }
-      built.model.layers.push_back(Layer{{block_head("query", TS, J)}, Mlp{{in, mid, out}}});
+      built.model.layers.push_back(Layer{{block_head("query", TS, J)}, reach::member_test_mlp(d, n, S, TT, ans)});
     }
     for (Layer& l : built.model.layers)
       for (Head& h : l.heads) h.mask = Mask::causal;

@@ -100,17 +100,7 @@ class ConnectivityRows final : public Construction {
       h.query(type.one, 0, n, q(-1));
       h.key(type.one, 0, n, q(1));
       h.key(type.is_vertex, 0, n, q(-1));
-      Affine in = Affine::zeros(d, 3 * n), mid = Affine::zeros(3 * n, n), out = Affine::zeros(n, d);
-      reach::threshold_units(in, rs, n, 0, false);
-      for (int w = 0; w < n; ++w) {
-        in.w(TT.col(w), 2 * n + w) = q(1);
-        mid.w(w, w) = q(1);
-        mid.w(n + w, w) = q(-1);
-        mid.w(2 * n + w, w) = q(1);
-        mid.bias(w) = q(-1);
-        out.w(w, ans.col(0)) = q(1);
-      }
-      built.model.layers.push_back(Layer{{h}, Mlp{{in, mid, out}}});
+      built.model.layers.push_back(Layer{{h}, reach::member_test_mlp(d, n, S, TT, ans)});
     }
     for (Layer& l : built.model.layers)
       for (Head& h : l.heads) h.mask = v.mask;

@@ -58,6 +58,25 @@ inline void threshold_units(Affine& in, const Slots& s, int n, int base, bool ga
   }
 }
 
+// MLP (3n, then n hidden units) of a last layer: ans += sum_w [clamp01(3n S_w - 1) + T_w - 1]+, which is
+// [t in the support of S] when T = e_t and every entry of S is 0 or >= 1/n.
+inline Mlp member_test_mlp(int d, int n, const Slot& S, const Slot& T, const Slot& ans) {
+  Affine in = Affine::zeros(d, 3 * n), mid = Affine::zeros(3 * n, n), out = Affine::zeros(n, d);
+  for (int w = 0; w < n; ++w) {
+    in.w(S.col(w), w) = q(3L * n);
+    in.w(S.col(w), n + w) = q(3L * n);
+    in.bias(w) = q(-1);
+    in.bias(n + w) = q(-2);
+    in.w(T.col(w), 2 * n + w) = q(1);
+    mid.w(w, w) = q(1);
+    mid.w(n + w, w) = q(-1);
+    mid.w(2 * n + w, w) = q(1);
+    mid.bias(w) = q(-1);
+    out.w(w, ans.col(0)) = q(1);
+  }
+  return Mlp{{in, mid, out}};
+}
+
 // Head "incident": Q = K = V = P -> S. Vertex v: S = e_v + (1/(deg+1)) sum_{u in N(v)} e_u.
 inline Head incident_head(const Layout& layout, const Slots& s, int n, const AttentionMode& mode) {
   Head h = Head::zeros("incident", layout, n, n);
