@@ -20,9 +20,9 @@
 //   Invariant (s != t): t not in B = Ball(s, dist); each level adds 2^j exactly when that keeps t outside.
 // Layer 2K+3, head "check": Q = [B; -1], V = R0 -> S (support Ball(B, 1)). MLP (5n + 1, 3n + 1 hidden):
 //   found += [t in Ball(B, 1)], dist += 1 - [t in B] (t in B only when s = t).
-// Decoder distance_or_none: found ? round(dist) : -1. Exact on every graph with n vertices iff every finite
-// distance, at most n - 1, is <= 2^(K+1) - 1 + 1: iff n - 1 <= 2^(K+1). With K - 1 levels the path P_n with
-// s, t at its ends is reported "no path".
+// Decoder distance_or_none: found ? round(dist) : -1. The lifts reach dist <= 2^(K+1) - 1 and the check one
+// more, so every distance <= 2^(K+1) is exact: right on every graph with n vertices iff n - 1 <= 2^(K+1).
+// With K - 1 levels the path P_n with s, t at its ends is reported "no path".
 // softmax2(b): the heads' scores are those of connectivity_squaring's (1 on members, 0 on other vertices,
 // -1 elsewhere), so its b(n) = ceil(log2(6 n T)) keeps every clamp saturated.
 #include "reach_rows.hpp"
