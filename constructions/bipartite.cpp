@@ -30,11 +30,10 @@ class Bipartite final : public Construction {
   static int doublings(int n) {
     if (n <= 2) return 0;
     const int m = n % 2 == 1 ? n : n - 1;
-    return reach::ceil_log2(m);
+    return ceil_log2(m);
   }
   static int proven_b(int n) {
-    const long t = n + static_cast<long>(n) * (n - 1) / 2 + 1;
-    return reach::ceil_log2(12L * n * t);
+    return ceil_log2(12L * n * max_graph_tokens(n));
   }
 
   Shape claimed(int n, const Variant& v) const override {

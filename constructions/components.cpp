@@ -21,7 +21,7 @@ class Components final : public Construction {
   int max_build_n() const override { return 64; }
   std::string summary() const override { return "rows squared to radius n-1, then c = sum_v 1/|R_v|: L = ceil(log2(n-1)) + 3, d = 4n + 7"; }
 
-  static int squarings(int n) { return n <= 2 ? 0 : reach::ceil_log2(n - 1); }
+  static int squarings(int n) { return n <= 2 ? 0 : ceil_log2(n - 1); }
   static int squarings(int n, const Variant& v) { return squarings(n) + v.layers_offset; }
 
   Shape claimed(int n, const Variant& v) const override {

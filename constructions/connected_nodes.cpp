@@ -24,13 +24,6 @@
 namespace exactformer {
 namespace {
 
-long max_tokens(int n) { return n + static_cast<long>(n) * (n - 1) / 2 + 1; }
-int ceil_log2(long x) {
-  int k = 0;
-  while ((1L << k) < x) ++k;
-  return k;
-}
-
 class ConnectedNodes final : public Construction {
  public:
   explicit ConnectedNodes(bool complement) : complement_(complement) {}
@@ -43,7 +36,7 @@ class ConnectedNodes final : public Construction {
     return complement_ ? "1 layer, 2 heads: the vertices present minus N[v], as an n-bit set; d = 5n + 4"
                        : "1 layer, 1 head: N[v] from the edges at v, minus v, as an n-bit set; d = 4n + 4";
   }
-  static int proven_b(int n) { return ceil_log2(3L * (n + 1) * max_tokens(n)); }
+  static int proven_b(int n) { return ceil_log2(3L * (n + 1) * max_graph_tokens(n)); }
 
   Shape claimed(int n, const Variant&) const override {
     const long nn = n, d = (complement_ ? 5 : 4) * nn + 4, hidden = (complement_ ? 4 : 3) * nn;
@@ -56,7 +49,7 @@ class ConnectedNodes final : public Construction {
     s.mlp_depth = 1;
     s.mlp_width = static_cast<int>(hidden);
     s.params = (2 * d * (nn + 1) + 2 * d * nn) + (complement_ ? 2 * d + 2 * d * nn : 0) + (d * hidden + hidden) + (hidden * d + d);
-    s.weight_bits = std::max(bit_length_of(3L * n + 5), complement_ ? bit_length_of(max_tokens(n) + 1) : 0);
+    s.weight_bits = std::max(bit_length_of(3L * n + 5), complement_ ? bit_length_of(max_graph_tokens(n) + 1) : 0);
     return s;
   }
 
@@ -96,7 +89,7 @@ class ConnectedNodes final : public Construction {
     // Hidden units: [0, n) u1, [n, 2n) u2 with u1 - u2 = clamp01(c S_w - 1) on the task row, 0 elsewhere;
     // connected: [2n, 3n) TV_w; disconnected: [2n, 3n) p1, [3n, 4n) p2 with p1 - p2 = clamp01(C X_w) there.
     const int hidden = (complement_ ? 4 : 3) * n;
-    const long c = 3L * (n + 1), big = max_tokens(n);
+    const long c = 3L * (n + 1), big = max_graph_tokens(n);
     Affine in = Affine::zeros(d, hidden), out = Affine::zeros(hidden, d);
     for (int w = 0; w < n; ++w) {
       for (int k = 0; k < 2; ++k) {

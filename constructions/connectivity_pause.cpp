@@ -45,8 +45,8 @@ class ConnectivityPause final : public Construction {
     return "causal masks; J = ceil(log2(n-1)) blocks of n workspace pause tokens square reachability rows: L = J + 1, N' = J n + 1";
   }
 
-  static int blocks_of(int n, const Variant& v) { return std::max(1, reach::ceil_log2(n - 1)) + v.layers_offset; }
-  static long max_tokens(int n, int blocks) { return n + static_cast<long>(n) * (n - 1) / 2 + 1 + static_cast<long>(blocks) * n + 1; }
+  static int blocks_of(int n, const Variant& v) { return std::max(1, ceil_log2(n - 1)) + v.layers_offset; }
+  static long max_tokens(int n, int blocks) { return max_graph_tokens(n) + static_cast<long>(blocks) * n + 1; }
 
   Shape claimed(int n, const Variant& v) const override {
     const long J = blocks_of(n, v), nn = n, d = 8 * nn + 2 * J + 7;
@@ -80,7 +80,7 @@ class ConnectivityPause final : public Construction {
     const Slot R = layout.add("R", n), S = layout.add("S", n), ans = layout.add("ans", 1);
     const int d = layout.width();
     built.model.pause_tokens = J * n + 1;
-    const AttentionMode mode = v.mode(reach::ceil_log2(6L * n * max_tokens(n, J)));
+    const AttentionMode mode = v.mode(ceil_log2(6L * n * max_tokens(n, J)));
     const Q three_n = q(3L * n);
 
     // clamp01(3n S_w - 1) gated by `gate` (1 on the rows that write): hidden units base + w, base + n + w.

@@ -45,7 +45,7 @@ class ConnectivityRows final : public Construction {
                : "reachability rows squared once per layer: L = 1 + ceil(log2(n-1)), d = 6n + 5 (LogDepthWide)";
   }
 
-  int proven_layers(int n) const { return mp_ ? std::max(2, n - 1) : std::max(2, 1 + reach::ceil_log2(n - 1)); }
+  int proven_layers(int n) const { return mp_ ? std::max(2, n - 1) : std::max(2, 1 + ceil_log2(n - 1)); }
   int layers_of(int n, const Variant& v) const { return proven_layers(n) + v.layers_offset; }
 
   Shape claimed(int n, const Variant& v) const override {
@@ -126,7 +126,6 @@ class ConnectivityRows final : public Construction {
     PrecisionClaim c;
     c.fp_p = floor_log2(n);
     const long lo = (2L * n - 1) * (n - 1), hi = (3L * n - 1) * (n - 1);
-    const auto ceil_log2 = [](long x) { return x <= 1 ? 0 : floor_log2(x - 1) + 1; };
     c.softmax2_b = {ceil_log2(lo + 1), ceil_log2(hi)};  // 2^b > lo, 2^b >= hi
     c.softmax_exp_beta = {Q(lo), Q(hi)};
     c.derivation = "docs/constructions/connectivity_squaring.md#precision";

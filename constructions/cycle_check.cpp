@@ -20,7 +20,7 @@ class CycleCheck final : public Construction {
   int max_build_n() const override { return 64; }
   std::string summary() const override { return "components, |E| and n from one uniform head: cyclic iff |E| - n + c > 0; L = ceil(log2(n-1)) + 3"; }
 
-  static int squarings(int n, const Variant& v) { return (n <= 2 ? 0 : reach::ceil_log2(n - 1)) + v.layers_offset; }
+  static int squarings(int n, const Variant& v) { return (n <= 2 ? 0 : ceil_log2(n - 1)) + v.layers_offset; }
 
   Shape claimed(int n, const Variant& v) const override {
     const int k = squarings(n, v);

@@ -180,16 +180,9 @@ inline Head uniform_average_head(const std::string& name, const Layout& layout, 
   return h;
 }
 
-inline int ceil_log2(long x) {
-  int k = 0;
-  while ((1L << k) < x) ++k;
-  return k;
-}
-
 // softmax2 b from the proof: 2^b >= 6 n T with T the longest sequence (n vertices, all edges, one task).
 inline int proven_b(int n) {
-  const long t = n + static_cast<long>(n) * (n - 1) / 2 + 1;
-  return ceil_log2(6L * n * t);
+  return ceil_log2(6L * n * max_graph_tokens(n));
 }
 
 // Parameters of incident_layer / square_layer (dense counts, as measure() counts them).

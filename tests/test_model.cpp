@@ -96,13 +96,7 @@ TEST_CASE_TEMPLATE("causal masks: row i sees tokens 0..i, by hand, in the refere
 namespace {
 
 Input embed_input(const Built& built, const Graph& g, const Query& query) {
-  const auto tokens = tokenize(g, g.edges(), query, built.model.pause_tokens);
-  Input x(static_cast<int>(tokens.size()), built.model.layout.width());
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    RowWriter w(&x.at(static_cast<int>(i), 0));
-    built.embed(tokens[i], w);
-  }
-  return x;
+  return embed_tokens(built, tokenize(g, g.edges(), query, built.model.pause_tokens));
 }
 
 // Every residual row of the reference forward pass vs the evaluator's readout for every row.
@@ -202,15 +196,7 @@ TEST_CASE("one evaluator of each tier across consecutive queries and graphs (cac
       for (const char* g6 : {"DQc", "D~{", "Ch", "D?C", "DEW"}) {
         const Graph g = from_graph6(g6);
         const auto queries = all_queries(task, g.n());
-        Input x = [&] {
-          const auto tokens = tokenize(g, g.edges(), queries.front(), built.model.pause_tokens);
-          Input in(static_cast<int>(tokens.size()), built.model.layout.width());
-          for (std::size_t i = 0; i < tokens.size(); ++i) {
-            RowWriter w(&in.at(static_cast<int>(i), 0));
-            built.embed(tokens[i], w);
-          }
-          return in;
-        }();
+        Input x = embed_input(built, g, queries.front());
         for (const Query& query : queries) {
           const int task_row = x.rows - 1 - built.model.pause_tokens;  // pause tokens follow it; the readout is the last row
           Frac64* row = &x.at(task_row, 0);

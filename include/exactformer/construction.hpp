@@ -217,6 +217,11 @@ int code_bits(int n);
 inline int code(int v, int i) { return (i >= 0 && i < 31 && ((v >> i) & 1)) ? 1 : -1; }  // v >= 0: bits past 30 are 0
 // floor(log2 x) for x >= 1.
 int floor_log2(long x);
+// Smallest k >= 0 with 2^k >= x (0 for x <= 1).
+int ceil_log2(long x);
+// Tokens of the densest graph on n vertices: n vertex tokens, n(n-1)/2 edge tokens, the task token (pause
+// tokens not included).
+inline long max_graph_tokens(int n) { return n + static_cast<long>(n) * (n - 1) / 2 + 1; }
 // Bit length of |x| (0 for 0).
 int bit_length_of(long x);
 

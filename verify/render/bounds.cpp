@@ -10,7 +10,7 @@ namespace exactformer {
 
 // T for the densest graph on n vertices: n vertex tokens, n(n-1)/2 edge tokens, the task token, N' pause tokens.
 static double longest_sequence(int n, const Shape& s) {
-  return static_cast<double>(n) + static_cast<double>(n) * (n - 1) / 2 + 1 + s.pause_tokens;
+  return static_cast<double>(max_graph_tokens(n) + s.pause_tokens);
 }
 
 bool bounds_table(const Construction& c, const std::vector<int>& list, int build_max, std::ostream& out) {

@@ -435,7 +435,8 @@ CertifiedDecision decode_certified(const Decoder& d, const std::vector<Bound>& r
     }
     case Decoder::Kind::distance_or_none: {
       const CertifiedDecision found = threshold(at(0));
-      if (found.status != CertifiedDecision::Status::decided || found.answer == 0L) return found.answer == 0L ? decided(-1, found.margin) : found;
+      if (found.status != CertifiedDecision::Status::decided) return found;
+      if (found.answer == 0L) return decided(-1, found.margin);  // no path
       CertifiedDecision dist = round_cell(at(1));
       if (dist.margin && found.margin) dist.margin = std::min(*dist.margin, *found.margin);
       return dist;

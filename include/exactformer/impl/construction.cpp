@@ -40,6 +40,8 @@ int floor_log2(long x) {
   return r;
 }
 
+int ceil_log2(long x) { return x <= 1 ? 0 : floor_log2(x - 1) + 1; }
+
 int bit_length_of(long x) {
   if (x < 0) x = -x;
   int r = 0;
