@@ -133,13 +133,17 @@ TEST_CASE("every evaluator tier (GMP, int128, int64) equals the reference forwar
     for (const Variant& v : c->modes()) {
       const Built built = c->build(4, v);
       const Task& task = find_task(c->task());
+      // Every row is compared, so the cost grows with the square of the sequence: a model with many pause
+      // tokens (connectivity_padding: N' = 81 at n = 4) takes every (1 + N'/16)-th query.
+      const std::size_t query_stride = 1 + static_cast<std::size_t>(built.model.pause_tokens) / 16;
       for (int n = 1; n <= 4; ++n)
         for (std::uint64_t i = 0; i < labelled_count(n); i += 3) {
           const Graph g = labelled_graph(n, i);
-          for (const Query& query : all_queries(task, n)) {
+          const std::vector<Query> queries = all_queries(task, n);
+          for (std::size_t qi = 0; qi < queries.size(); qi += query_stride) {
             CAPTURE(c->name());
             CAPTURE(to_graph6(g));
-            require_tiers_match_reference(built, g, query);
+            require_tiers_match_reference(built, g, queries[qi]);
           }
         }
     }

@@ -111,7 +111,10 @@ class Worker {
     certified_.reset();
     const bool crosscheck = opt_.fast_path && !opt_.fixed_point && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
     const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
-    for (const auto& order : orders) {
+    const std::size_t crosscheck_order = crosscheck ? seq / static_cast<std::uint64_t>(opt_.crosscheck_every) % orders.size() : 0;
+    for (std::size_t oi = 0; oi < orders.size(); ++oi) {
+      const auto& order = orders[oi];
+      bool reference_ready = false;  // the GMP pass holds this order's previous crosschecked query
       const std::vector<Token> tokens = tokenize(g, order, queries.front(), built_.model.pause_tokens);
       Input& x = input_;
       embed_all_into(built_, tokens, x);
@@ -145,10 +148,11 @@ class Worker {
             out.first_undetermined = Counterexample{g, order, queries[qi], expected[qi], std::nullopt, built_.variant, got.certificate(expected[qi])};
           out.undetermined += got.undetermined() ? 1 : 0;
         }
-        if (crosscheck && !got.certified && tier < 2 && qi % crosscheck_stride == 0) {
+        if (crosscheck && oi == crosscheck_order && !got.certified && tier < 2 && qi % crosscheck_stride == 0) {
           const std::vector<Q> fast_row = eval_.last_row(x, readout, tier);
-          reference_.reset();  // a from-scratch GMP pass: no cached row from earlier queries
-          const std::vector<Q> exact_row = reference_.readout(x, readout);
+          if (!reference_ready) reference_.reset();  // the first from scratch: no cached row from another graph or order
+          const std::vector<Q> exact_row = reference_.readout(x, readout, reference_ready ? task_row : -1);
+          reference_ready = true;
           for (std::size_t c = 0; c < exact_row.size(); ++c)
             if (fast_row[c] != exact_row[c])
               throw internal_error("fast exact path disagrees with GMP on " + to_graph6(g) + " query " + queries[qi].str() +

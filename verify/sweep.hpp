@@ -46,7 +46,10 @@ struct RunOptions {
   int jobs = 1;
   int edge_orders = 2;          // order-invariant constructions: identity plus (orders-1) shuffles
   bool fast_path = true;        // ScaledEvaluator<int64>, then Checked128 on overflow, then GMP; false: GMP only
-  int crosscheck_every = 251;   // on every k-th graph, at most 4 queries also through a from-scratch GMP pass: must be equal
+  // On every k-th graph, one edge order (they take turns) and at most 4 of its queries also go through a GMP
+  // pass, which must agree: the first from scratch, the others incrementally from it (only the task row
+  // changes; the schedule itself is tested against the reference forward pass).
+  int crosscheck_every = 251;
   bool stop_at_first = true;
   int max_rung = kDefaultMaxRung;  // the certified path's precision cap (kRungBits)
   std::optional<long> fixed_point;  // p: evaluate the fixed-point model FP_p (GMP only) instead of the exact one

@@ -71,15 +71,18 @@ inline constexpr long kMaxAttentionShift = 1L << 40;
 template <class Scores>
 void attention_terms(const AttentionMode& mode, std::size_t visible, const Scores& s, std::vector<AttentionTerm>& terms) {
   EXACTFORMER_ASSERT(visible > 0, "attention over an empty set");
-  terms.clear();
   if (mode.kind == AttentionKind::hard) {
     std::size_t top = 0;
     for (std::size_t j = 1; j < visible; ++j)
       if (s.greater(j, top)) top = j;
+    terms.resize(visible);  // filled by index, then cut: no per-key push_back on this hot path
+    std::size_t count = 0;
     for (std::size_t j = 0; j < visible; ++j)
-      if (!s.greater(top, j)) terms.push_back({j, 0});
+      if (!s.greater(top, j)) terms[count++] = {j, 0};
+    terms.resize(count);
     return;
   }
+  terms.clear();
   if (mode.kind == AttentionKind::softmax) throw not_exact("softmax(" + mode.beta.str() + "): weights e^(beta*score) are not rational");
   long best = 0;
   for (std::size_t j = 0; j < visible; ++j) {

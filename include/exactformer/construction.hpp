@@ -142,6 +142,8 @@ inline const std::string log_depth_wide = "LogDepthWide (L = O(log T), d = Θ(n)
 inline const std::string log_depth_wide_n_log_n = "LogDepthWide (L = O(log T), d = Θ(n log n): log n kept levels of width n)";
 inline const std::string log_depth_pause =
     "LogDepthPause-style (causal masks, L = O(log T), N' = Θ(n log n) workspace pause tokens, d = Θ(n))";
+inline const std::string log_depth_padding =
+    "LogDepthPause, padding form (full attention, L = O(log T), N' = n^2 + n^3 + 1 pause tokens, d = O(1))";
 inline const std::string constant_depth_wide = "constant depth (L = 3, d = Θ(n)): subgraph counting, Thm 7's regime needs L = O(log log T)";
 }  // namespace regimes
 
