@@ -46,6 +46,7 @@ class ConnectivityPadding final : public Construction {
   std::string task() const override { return "connectivity"; }
   std::string regime() const override { return regimes::log_depth_padding; }
   std::vector<Variant> modes() const override { return {Variant::hard()}; }
+  int max_build_n() const override { return 512; }  // N' = n^2 + n^3 + 1 is an int there (134 million tokens)
   std::string summary() const override {
     return "n^2 pair and n^3 triple pause tokens square the reachability matrix in place: d = 28, L = 2 ceil(log2(n-1)) + 2, "
            "N' = n^2 + n^3 + 1";
@@ -72,7 +73,7 @@ class ConnectivityPadding final : public Construction {
     const long answer = 2 * d * 1 + 2 * d * 1;
     s.params = layer1 + K * (round_a + round_b) + answer;
     s.weight_bits = K >= 1 ? std::max(2, bit_length_of(n + 1)) : 2;  // the gather MLP's bias -n - 1; else Q's 2 and -1/2
-    s.pause_tokens = static_cast<int>(pause_tokens_of(n));
+    s.pause_tokens = pause_tokens_of(n);
     return s;
   }
 
@@ -80,7 +81,7 @@ class ConnectivityPadding final : public Construction {
     EXACTFORMER_REQUIRE(v.kind == AttentionKind::hard, name() + " is built in hard mode only (its exact-match sink scores -1/2)");
     const int K = rounds_of(n, v);
     EXACTFORMER_REQUIRE(K >= 0, name() + " needs at least zero rounds (got " + std::to_string(K) + ")");
-    EXACTFORMER_REQUIRE(pause_tokens_of(n) < (1L << 30), name() + ": n^2 + n^3 pause tokens out of range at n = " + std::to_string(n));
+    EXACTFORMER_REQUIRE(pause_tokens_of(n) < (1L << 31), name() + ": n^2 + n^3 pause tokens out of range at n = " + std::to_string(n));
     Built built;
     Layout& layout = built.model.layout;
     const TypeSlots type = TypeSlots::add(layout);

@@ -109,7 +109,7 @@ struct Shape {
   int mlp_width = 0;    // max hidden width of any MLP
   long params = 0;      // entries of every W_Q, W_K, W_V, W_O, MLP weight and bias
   int weight_bits = 0;  // largest bit size of any weight numerator or denominator
-  int pause_tokens = 0; // N' (Model::pause_tokens)
+  long pause_tokens = 0; // N' (Model::pause_tokens; a formula may exceed what a model can be built with)
   friend bool operator==(const Shape&, const Shape&) = default;
 };
 

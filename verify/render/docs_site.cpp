@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "contrast.hpp"
+#include "fooling.hpp"
 #include "render/bounds.hpp"
 #include "render/plots.hpp"
 #include "report.hpp"
@@ -53,11 +54,17 @@ void write_docs_site(const Registry& registry, const std::vector<CheckResult>& r
     write_compare_plot(task, cs, dir + "/bounds", err);
   }
   summary << "\n## Against message-passing GNNs\n\n- [gnn.md](gnn.md): the 1-WL barrier (C_m vs 2·C_{m/2}) and depth side by side\n";
+  summary << "\n## The one-layer lower bound, measured\n\n- [fooling.md](fooling.md): the DISJ gadget's fooling-set count (2^q distinct "
+             "messages from Alice's half of the sequence) on a built one-layer model, q = 1 … 12\n";
   write_file_atomically(dir + "/checks.md", summary.str());
   std::ostringstream gnn;
   gnn << header("Transformers against message-passing GNNs");
   contrast::write_markdown(registry, gnn);
   write_file_atomically(dir + "/gnn.md", gnn.str());
+  std::ostringstream fool;
+  fool << header("The one-layer lower bound: the DISJ gadget's fooling set, counted");
+  fooling::write_markdown(fool);
+  write_file_atomically(dir + "/fooling.md", fool.str());
   for (const auto& c : registry.constructions()) {
     std::ostringstream b;
     b << header("Bounds: " + c->name());
