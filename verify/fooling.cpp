@@ -1,6 +1,7 @@
 // The one-layer lower bound, measured on a built model (verify/fooling.hpp).
 #include "fooling.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
