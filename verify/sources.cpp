@@ -31,6 +31,11 @@ class LabelledSource final : public GraphSource {
   std::string describe() const override {
     return "every labelled graph with " + std::to_string(n_min_) + " <= n <= " + std::to_string(n_max_);
   }
+  std::optional<std::uint64_t> size() const override {
+    std::uint64_t total = 0;
+    for (int n = n_min_; n <= n_max_; ++n) total += labelled_count(n);
+    return total;
+  }
 
  private:
   int n_, n_max_, n_min_;
@@ -48,6 +53,7 @@ class ListSource final : public GraphSource {
     return !out.empty();
   }
   std::string describe() const override { return description_; }
+  std::optional<std::uint64_t> size() const override { return graphs_.size(); }
 
  private:
   std::vector<Graph> graphs_;

@@ -1,7 +1,9 @@
 // Graph sources: where a sweep's graphs come from (every labelled graph, a list, a graph6 stream).
 #pragma once
 #include <istream>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@ class GraphSource {
   virtual ~GraphSource() = default;
   virtual bool next_batch(std::vector<Graph>& out) = 0;  // false when exhausted
   virtual std::string describe() const = 0;               // "every labelled graph with 1 <= n <= 6"
+  virtual std::optional<std::uint64_t> size() const { return std::nullopt; }  // graphs in all, if known (progress)
 };
 
 std::unique_ptr<GraphSource> labelled_source(int n_min, int n_max);

@@ -202,6 +202,13 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
   RunStats stats;
   std::vector<Graph> batch;
   std::uint64_t base = 0;
+  if (opt.progress) opt.progress->begin(source.describe(), source.size());
+  struct EndProgress {
+    Progress* p;
+    ~EndProgress() {
+      if (p) p->end();
+    }
+  } end_progress{opt.progress};
   while (source.next_batch(batch)) {
     for (const Graph& g : batch)
       EXACTFORMER_REQUIRE(g.n() <= n_max, "graph " + to_graph6(g) + " has " + std::to_string(g.n()) +
@@ -222,6 +229,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
       try {
         outcomes[i] = workers[static_cast<std::size_t>(worker)]->run_graph(batch[i], base + i);
         if (outcomes[i].failure) lower_first_bad(i);
+        if (opt.progress) opt.progress->add(1, static_cast<std::uint64_t>(outcomes[i].queries));
       } catch (...) {
         errors[i] = std::current_exception();
         lower_first_bad(i);

@@ -10,6 +10,7 @@
 #include "exactformer/construction.hpp"
 #include "exactformer/fraction_arith.hpp"
 #include "exactformer/scaled_arith.hpp"
+#include "progress.hpp"
 #include "sources.hpp"
 #include "tasks.hpp"
 
@@ -53,6 +54,7 @@ struct RunOptions {
   bool stop_at_first = true;
   int max_rung = kDefaultMaxRung;  // the certified path's precision cap (kRungBits)
   std::optional<long> fixed_point;  // p: evaluate the fixed-point model FP_p (GMP only) instead of the exact one
+  Progress* progress = nullptr;     // stderr meter (verify/progress.hpp); nullptr: silent
 };
 
 struct RunStats {

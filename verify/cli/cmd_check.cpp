@@ -1,5 +1,8 @@
 // exactformer check: named checks (or --all), their table, details and JSON.
+#include <unistd.h>
+
 #include <iomanip>
+#include <iostream>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -7,6 +10,11 @@
 #include "report.hpp"
 
 namespace exactformer::cli {
+
+std::unique_ptr<Progress> progress_meter(const Context& ctx, bool quiet) {
+  const bool terminal = &ctx.err == &std::cerr && isatty(STDERR_FILENO) == 1;
+  return std::make_unique<Progress>(quiet ? nullptr : &ctx.err, terminal);
+}
 
 int default_jobs() {
   const unsigned h = std::thread::hardware_concurrency();
@@ -29,6 +37,7 @@ std::vector<CheckResult> run_checks(const std::vector<std::pair<const Constructi
                                     std::ostream& err) {
   std::vector<CheckResult> results;
   for (const auto& [c, spec] : checks) {
+    if (opt.run.progress) opt.run.progress->set_prefix(spec.id);
     results.push_back(run_check(*c, spec, opt));
     err << spec.id << ": " << (results.back().holds ? "holds" : "FAILS") << " (" << std::fixed << std::setprecision(1)
         << results.back().seconds << " s)\n";
@@ -85,7 +94,10 @@ int run(const CheckCommand& cmd, const Context& ctx) {
   }
   for (const std::string* path : {&cmd.o.json, &cmd.o.regressions})
     if (!path->empty()) check_output_path(*path);
-  const std::vector<CheckResult> results = run_checks(selected, cmd.o.options(), ctx.err);
+  CheckOptions co = cmd.o.options();
+  const std::unique_ptr<Progress> progress = progress_meter(ctx, cmd.o.quiet);
+  co.run.progress = progress.get();
+  const std::vector<CheckResult> results = run_checks(selected, co, ctx.err);
   if (!cmd.o.regressions.empty()) write_regressions(ctx.registry, results, cmd.o.regressions, "exactformer check");
   return report_checks(results, cmd.o.json, ctx.out);
 }
@@ -106,6 +118,7 @@ Command add_check(CLI::App& app, const Context& ctx) {
   check->add_option("--edge-orders", co.orders, "edge-token orders per graph (1 = lexicographic only)")->check(CLI::Range(1, 100))->capture_default_str();
   check->add_flag("--gmp-only", co.gmp_only, "evaluate with GMP rationals only (no fast exact path)");
   check->add_flag("--witness-only", co.witness_only, "only search for (and shrink) the witness below the bound");
+  check->add_flag("--quiet", co.quiet, "no progress lines on stderr (a sweep longer than 2 s reports graphs done, rate and ETA)");
   check->add_option("--json", co.json, "write results as JSON to FILE")->check(non_empty);
   check->add_option("--regressions", co.regressions, "write every shrunk witness as a regression case (TSV) to FILE")->check(non_empty);
   return {check, [cmd, check, &ctx] {

@@ -15,13 +15,16 @@ Command add_docs(CLI::App& app, const Context& ctx) {
   docs->add_option("--jobs", o->jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
   docs->add_option("--json", o->json, "also write results as JSON to FILE")->check(non_empty);
   docs->add_option("--regressions", o->regressions, "also write every shrunk witness as a regression case (TSV) to FILE")->check(non_empty);
+  docs->add_flag("--quiet", o->quiet, "no progress lines on stderr");
   return {docs, [o, dir, docs, &ctx] {
             o->family_n_max_given = docs->count("--family-n-max") > 0;
             EXACTFORMER_REQUIRE(!dir->empty(), "--out is empty");
             check_output_path(*dir + "/checks.md");  // the directory must exist and be writable before the run
             for (const std::string* path : {&o->json, &o->regressions})
               if (!path->empty()) check_output_path(*path);
-            const CheckOptions co = o->options();
+            CheckOptions co = o->options();
+            const std::unique_ptr<Progress> progress = progress_meter(ctx, o->quiet);
+            co.run.progress = progress.get();
             const std::vector<CheckResult> results = run_checks(ctx.registry.checks(), co, ctx.err);
             DocsHeader h;
             h.command = "exactformer docs --out " + *dir + " --n-max " + std::to_string(o->n_max) +

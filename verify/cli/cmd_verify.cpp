@@ -23,6 +23,7 @@ struct VerifyOptions {
   bool gmp_only = false;
   std::string json;
   bool allow_empty = false;
+  bool quiet = false;
 };
 
 int run_verify(const VerifyOptions& o, const Context& ctx) {
@@ -39,6 +40,8 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   ro.edge_orders = o.orders;
   ro.fast_path = !o.gmp_only;
   ro.max_rung = o.mode.max_rung();
+  const std::unique_ptr<Progress> progress = progress_meter(ctx, o.quiet);
+  ro.progress = progress.get();
 
   std::unique_ptr<GraphSource> source;
   std::ifstream file;
@@ -116,6 +119,7 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   verify->add_flag("--gmp-only", vo.gmp_only, "evaluate with GMP rationals only (no fast exact path)");
   verify->add_option("--json", vo.json, "write the result as JSON to FILE")->check(non_empty);
   verify->add_flag("--allow-empty", vo.allow_empty, "accept a graph stream with no graphs (otherwise an input error, exit 2)");
+  verify->add_flag("--quiet", vo.quiet, "no progress lines on stderr (a sweep longer than 2 s reports graphs done, rate and ETA)");
 
   return {verify, [vo_ptr, &ctx] { return run_verify(*vo_ptr, ctx); }};
 }

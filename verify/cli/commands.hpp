@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -59,11 +60,14 @@ struct CheckCliOptions {
   int orders = 2;
   bool gmp_only = false;
   bool witness_only = false;
+  bool quiet = false;       // no progress lines on stderr
   std::string json;
   std::string regressions;  // tests/regressions/*.tsv: every shrunk witness (verify/regressions.hpp)
   CheckOptions options() const;
 };
-// Runs the checks, printing one progress line per check on err.
+// The progress meter of a command: on ctx.err (live when that is a terminal), silent with --quiet.
+std::unique_ptr<Progress> progress_meter(const Context& ctx, bool quiet);
+// Runs the checks, printing one line per check on err (and, through opt.run.progress, each sweep's progress).
 std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckOptions& opt,
                                     std::ostream& err);
 // Every shrunk witness of `results` as regression cases (verify/regressions.hpp), headed by `command`.
