@@ -1,12 +1,14 @@
 // The committed docs/results tables (written by `exactformer docs`, run by scripts/run) parse, cover every
 // registered check and construction, and agree with a fresh computation where that is cheap.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "check.hpp"
+#include "report.hpp"
 
 using namespace exactformer;
 
@@ -95,4 +97,48 @@ TEST_CASE("every construction's page exists, and docs/ links nothing outside the
     const std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     CHECK(body.find("shared/docs") == std::string::npos);
   }
+}
+
+TEST_CASE("a directory is replaced whole: a failing write leaves the old tree and no staging copy; a good one keeps other files") {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("exactformer_tree_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "results");
+  const auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p) << text; };
+  const auto read_all = [](const fs::path& p) {
+    std::ifstream f(p);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  };
+  const auto staging_left = [&] {
+    int count = 0;
+    for (const auto& e : fs::directory_iterator(root)) count += e.path().filename().string().rfind(".results.staging-", 0) == 0;
+    return count;
+  };
+  write(root / "results" / "checks.md", "old checks");
+  write(root / "results" / "mutation.md", "another command's file");
+  fs::create_directories(root / ".results.staging-killed");  // a killed run's leftover
+  const std::string dir = (root / "results").string();
+  CHECK_THROWS_AS(replace_directory_atomically(dir,
+                                               [&](const std::string& staging) {
+                                                 write(fs::path(staging) / "checks.md", "half of a new run");
+                                                 throw usage_error("failed half-way");
+                                               }),
+                  usage_error);
+  CHECK(read_all(root / "results" / "checks.md") == "old checks");
+  CHECK(staging_left() == 0);  // its own staging copy and the killed run's are gone
+
+  replace_directory_atomically(dir + "/", [&](const std::string& staging) {
+    CHECK(read_all(fs::path(staging) / "checks.md") == "old checks");  // the staging copy starts as the old tree
+    write(fs::path(staging) / "checks.md", "new checks");
+    fs::create_directories(fs::path(staging) / "bounds");
+    write(fs::path(staging) / "bounds" / "x.md", "new table");
+  });
+  CHECK(read_all(root / "results" / "checks.md") == "new checks");
+  CHECK(read_all(root / "results" / "bounds" / "x.md") == "new table");
+  CHECK(read_all(root / "results" / "mutation.md") == "another command's file");
+  CHECK(staging_left() == 0);
+
+  replace_directory_atomically((root / "fresh").string(), [&](const std::string& staging) { write(fs::path(staging) / "a.md", "a"); });
+  CHECK(read_all(root / "fresh" / "a.md") == "a");  // no old tree: renamed into place
+  fs::remove_all(root);
 }

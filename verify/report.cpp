@@ -9,6 +9,9 @@
 #include <filesystem>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -248,6 +251,34 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
     throw usage_error("cannot write " + quote_input(path));
+  }
+}
+
+void replace_directory_atomically(const std::string& dir, const std::function<void(const std::string& staging)>& write) {
+  namespace fs = std::filesystem;
+  fs::path target = fs::path(dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();  // "docs/results/"
+  const fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string prefix = "." + target.filename().string() + ".staging-";
+  for (const auto& entry : fs::directory_iterator(parent))  // a killed run's staging copy
+    if (entry.is_directory() && entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(entry.path());
+  std::string staging = (parent / (prefix + "XXXXXX")).string();
+  EXACTFORMER_REQUIRE(::mkdtemp(staging.data()) != nullptr, "cannot create a staging directory beside " + quote_input(target.string()));
+  try {
+    const bool existed = fs::exists(target);
+    if (existed) fs::copy(target, staging, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    write(staging);
+    if (existed) {
+      if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0)
+        throw std::runtime_error("cannot swap the new tree in at " + target.string() + ": " + std::strerror(errno));
+      fs::remove_all(staging);  // now the old tree
+    } else {
+      fs::rename(staging, target);
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    throw;
   }
 }
 

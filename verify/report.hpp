@@ -1,5 +1,6 @@
 // Reports: the check table on stdout, the JSON results file, atomic file writes.
 #pragma once
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -25,5 +26,10 @@ void check_output_path(const std::string& path);
 // Writes a fresh temporary file in the same directory, then renames it to `path`: no partial file is
 // ever left at `path`, and on failure no temporary either.
 void write_file_atomically(const std::string& path, const std::string& content);
+// Replaces the directory `dir` whole: `write(staging)` fills a staging directory beside it (".NAME.staging-XXXXXX",
+// which starts as a copy of the old tree, so files other commands wrote stay), which is then swapped in with one
+// rename (renameat2 RENAME_EXCHANGE) and the old tree removed. If `write` throws, `dir` is untouched and the staging
+// copy removed; a killed run's staging copy is removed by the next call.
+void replace_directory_atomically(const std::string& dir, const std::function<void(const std::string& staging)>& write);
 
 }  // namespace exactformer

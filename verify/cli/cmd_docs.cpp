@@ -1,4 +1,8 @@
 // exactformer docs: every check, then the docs/results tree (verify/render/docs_site.hpp).
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "cli/commands.hpp"
 #include "render/docs_site.hpp"
 #include "report.hpp"
@@ -20,6 +24,9 @@ Command add_docs(CLI::App& app, const Context& ctx) {
             o->family_n_max_given = docs->count("--family-n-max") > 0;
             EXACTFORMER_REQUIRE(!dir->empty(), "--out is empty");
             check_output_path(*dir + "/checks.md");  // the directory must exist and be writable before the run
+            const std::filesystem::path parent = std::filesystem::path(*dir).lexically_normal().parent_path();
+            EXACTFORMER_REQUIRE(::access(parent.empty() ? "." : parent.c_str(), W_OK) == 0,
+                                "--out " + quote_input(*dir) + ": its parent directory must be writable (the new tree is staged beside it)");
             for (const std::string* path : {&o->json, &o->regressions})
               if (!path->empty()) check_output_path(*path);
             CheckOptions co = o->options();

@@ -16,6 +16,7 @@ struct DocsHeader {
   int edge_orders = 2;
 };
 
+// Writes the whole tree through replace_directory_atomically (report.hpp): `dir` holds one run's tree, never a mix.
 void write_docs_site(const Registry& registry, const std::vector<CheckResult>& results, const std::string& dir,
                      const DocsHeader& header, std::ostream& err);
 
