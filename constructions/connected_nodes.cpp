@@ -19,7 +19,7 @@
 // Decoder bit_set over ans: sum_w 2^w [ans_w >= 1/2].
 // softmax2(b): integer scores with gap 1 and values in [0, 1]; b(n) = ceil(log2(3 (n + 1) T_max)) keeps
 // members >= 2/c and non-members <= 1/c (docs page); head "present" is uniform, exact in either mode.
-#include "exactformer/construction.hpp"
+#include "reach_rows.hpp"
 
 namespace exactformer {
 namespace {
@@ -65,14 +65,7 @@ class ConnectedNodes final : public Construction {
 
     Layer layer;
     {
-      Head h = Head::zeros("incident", layout, n + 1, n);
-      h.mode = mode;
-      for (int w = 0; w < n; ++w) {
-        h.query(TV, w, w, q(1));
-        h.key(P, w, w, q(1));
-        h.value(P, w, w, q(1));
-        h.output(w, S, w, q(1));
-      }
+      Head h = reach::slotwise_head("incident", layout, n, n + 1, mode, TV, q(1), P, P, S);
       h.query(type.is_task, 0, n, q(1));
       h.key(type.is_task, 0, n, q(1));
       layer.heads.push_back(h);

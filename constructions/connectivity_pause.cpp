@@ -81,29 +81,9 @@ class ConnectivityPause final : public Construction {
     const int d = layout.width();
     built.model.pause_tokens = J * n + 1;
     const AttentionMode mode = v.mode(ceil_log2(6L * n * max_tokens(n, J)));
-    const Q three_n = q(3L * n);
-
-    // clamp01(3n S_w - 1) gated by `gate` (1 on the rows that write): hidden units base + w, base + n + w.
-    const auto gated_clamp = [&](Affine& in, int base, const Slot& gate, int gate_col) {
-      for (int w = 0; w < n; ++w) {
-        in.w(S.col(w), base + w) = three_n;
-        in.w(S.col(w), base + n + w) = three_n;
-        in.w(gate.col(gate_col), base + w) = three_n;
-        in.w(gate.col(gate_col), base + n + w) = three_n;
-        in.bias(base + w) = q(-1L - 3L * n);
-        in.bias(base + n + w) = q(-2L - 3L * n);
-      }
-    };
     // A block head: Q = [2 rows; 2 PREV_(j-1); -2 is_pause; is_pause], K = [R; BLK_(j-1); is_pause; is_task], V = R -> S.
     const auto block_head = [&](const std::string& hname, const Slot& rows, int j) {
-      Head h = Head::zeros(hname, layout, n + 3, n);
-      h.mode = mode;
-      for (int w = 0; w < n; ++w) {
-        h.query(rows, w, w, q(2));
-        h.key(R, w, w, q(1));
-        h.value(R, w, w, q(1));
-        h.output(w, S, w, q(1));
-      }
+      Head h = reach::slotwise_head(hname, layout, n, n + 3, mode, rows, q(2), R, R, S);
       h.query(PREV, j - 1, n, q(2));
       h.key(BLK, j - 1, n, q(1));
       h.query(is_pause, 0, n + 1, q(-2));
@@ -114,14 +94,7 @@ class ConnectivityPause final : public Construction {
     };
 
     {  // Layer 1
-      Head inc = Head::zeros("incident", layout, n + 1, n);
-      inc.mode = mode;
-      for (int w = 0; w < n; ++w) {
-        inc.query(PW, w, w, q(2));
-        inc.key(P, w, w, q(1));
-        inc.value(P, w, w, q(1));
-        inc.output(w, S, w, q(1));
-      }
+      Head inc = reach::slotwise_head("incident", layout, n, n + 1, mode, PW, q(2), P, P, S);
       inc.query(is_pause, 0, n, q(1));
       inc.key(type.is_task, 0, n, q(1));
       Head copy = Head::zeros("copy", layout, 2, 2 * n);
@@ -141,7 +114,7 @@ class ConnectivityPause final : public Construction {
       // [7n, 9n) ReLU(CS), ReLU(CT): the copy's scratch zeroed on every row (softmax2 leaves traces of the task's
       // TS there; zeroed, no row but the task and answer rows differs between two queries).
       Affine in = Affine::zeros(d, 9 * n), out = Affine::zeros(9 * n, d);
-      gated_clamp(in, 0, BLK, 0);
+      reach::clamp_units(in, S, n, 0, BLK.col(0));  // clamp01(3n S - 1), written on block 0 only
       for (int w = 0; w < n; ++w) {
         in.w(S.col(w), 2 * n + w) = q(1);
         out.w(w, R.col(w)) = q(1);
@@ -166,7 +139,7 @@ class ConnectivityPause final : public Construction {
     }
     for (int j = 1; j < J; ++j) {  // Layers 2..J: block j squares block j - 1
       Affine in = Affine::zeros(d, 3 * n), out = Affine::zeros(3 * n, d);
-      gated_clamp(in, 0, BLK, j);
+      reach::clamp_units(in, S, n, 0, BLK.col(j));
       for (int w = 0; w < n; ++w) {
         in.w(S.col(w), 2 * n + w) = q(1);
         out.w(w, R.col(w)) = q(1);

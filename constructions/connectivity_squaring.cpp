@@ -89,14 +89,7 @@ class ConnectivityRows final : public Construction {
       built.model.layers.push_back(reach::square_layer(layout, rs, n, mode, mp_ ? A : R, mp_ ? "hop" : "square"));
     // Layer L: the task token collects Ball(s, 2r) (baseline: Ball(s, r + 1)) and tests t.
     {
-      Head h = Head::zeros("query", layout, n + 1, n);
-      h.mode = mode;
-      for (int w = 0; w < n; ++w) {
-        h.query(TS, w, w, q(1));
-        h.key(mp_ ? A : R, w, w, q(1));
-        h.value(R, w, w, q(1));
-        h.output(w, S, w, q(1));
-      }
+      Head h = reach::slotwise_head("query", layout, n, n + 1, mode, TS, q(1), mp_ ? A : R, R, S);
       h.query(type.one, 0, n, q(-1));
       h.key(type.one, 0, n, q(1));
       h.key(type.is_vertex, 0, n, q(-1));

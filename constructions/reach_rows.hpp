@@ -8,6 +8,8 @@
 // Every MLP writes clamp01(3n S - 1) gated to vertex tokens (edge and task tokens keep R = 0, so every
 // score stays an integer) and zeroes S.
 #pragma once
+#include <optional>
+#include <string>
 #include "exactformer/construction.hpp"
 
 namespace exactformer::reach {
@@ -43,19 +45,24 @@ inline void embed_incidence(const Slots& s, const Token& t, RowWriter& row) {
 }
 
 // Hidden units base + [0, n) and base + [n, 2n): ReLU(3nS - 1 - g), ReLU(3nS - 2 - g); their difference
-// is clamp01(3nS - 1) when g = 0, and 0 when gated (g = 3n(1 - is_vertex)) on a non-vertex token.
-inline void threshold_units(Affine& in, const Slots& s, int n, int base, bool gated) {
+// is clamp01(3nS - 1) when g = 0, and 0 when gated off (g = 3n(1 - x) with x the 0/1 entry in column
+// `gate`, e.g. is_vertex or a block flag) on a row with x = 0.
+inline void clamp_units(Affine& in, const Slot& S, int n, int base, std::optional<int> gate) {
   const Q three_n = q(3L * n);
   for (int w = 0; w < n; ++w) {
-    in.w(s.S.col(w), base + w) = three_n;
-    in.w(s.S.col(w), base + n + w) = three_n;
-    in.bias(base + w) = gated ? q(-1L - 3L * n) : q(-1);
-    in.bias(base + n + w) = gated ? q(-2L - 3L * n) : q(-2);
-    if (gated) {
-      in.w(s.type.is_vertex.col(0), base + w) = three_n;
-      in.w(s.type.is_vertex.col(0), base + n + w) = three_n;
+    in.w(S.col(w), base + w) = three_n;
+    in.w(S.col(w), base + n + w) = three_n;
+    in.bias(base + w) = gate ? q(-1L - 3L * n) : q(-1);
+    in.bias(base + n + w) = gate ? q(-2L - 3L * n) : q(-2);
+    if (gate) {
+      in.w(*gate, base + w) = three_n;
+      in.w(*gate, base + n + w) = three_n;
     }
   }
+}
+// The same on S, gated to vertex tokens when `gated`.
+inline void threshold_units(Affine& in, const Slots& s, int n, int base, bool gated) {
+  clamp_units(in, s.S, n, base, gated ? std::optional<int>(s.type.is_vertex.col(0)) : std::nullopt);
 }
 
 // MLP (3n, then n hidden units) of a last layer: ans += sum_w [clamp01(3n S_w - 1) + T_w - 1]+, which is
@@ -77,17 +84,25 @@ inline Mlp member_test_mlp(int d, int n, const Slot& S, const Slot& T, const Slo
   return Mlp{{in, mid, out}};
 }
 
-// Head "incident": Q = K = V = P -> S. Vertex v: S = e_v + (1/(deg+1)) sum_{u in N(v)} e_u.
-inline Head incident_head(const Layout& layout, const Slots& s, int n, const AttentionMode& mode) {
-  Head h = Head::zeros("incident", layout, n, n);
+// A head whose first n query/key columns match slot position w against slot position w:
+// Q[w] = query_weight * rows_w, K[w] = keys_w, V = values -> out (d_v = n). Columns n .. d_k-1 of Q and K
+// are the caller's.
+inline Head slotwise_head(const std::string& name, const Layout& layout, int n, int d_k, const AttentionMode& mode, const Slot& rows,
+                          const Q& query_weight, const Slot& keys, const Slot& values, const Slot& out) {
+  Head h = Head::zeros(name, layout, d_k, n);
   h.mode = mode;
   for (int w = 0; w < n; ++w) {
-    h.query(s.P, w, w, q(1));
-    h.key(s.P, w, w, q(1));
-    h.value(s.P, w, w, q(1));
-    h.output(w, s.S, w, q(1));
+    h.query(rows, w, w, query_weight);
+    h.key(keys, w, w, q(1));
+    h.value(values, w, w, q(1));
+    h.output(w, out, w, q(1));
   }
   return h;
+}
+
+// Head "incident": Q = K = V = P -> S. Vertex v: S = e_v + (1/(deg+1)) sum_{u in N(v)} e_u.
+inline Head incident_head(const Layout& layout, const Slots& s, int n, const AttentionMode& mode) {
+  return slotwise_head("incident", layout, n, n, mode, s.P, q(1), s.P, s.P, s.S);
 }
 
 // A layer whose head writes S and whose MLP (3n hidden units) adds clamp01(3n S - 1) to every slot in
@@ -118,14 +133,7 @@ inline Layer incident_layer(const Layout& layout, const Slots& s, int n, const A
 // must be non-empty; a row with rows_v = 0 averages over every vertex).
 inline Head union_head(const std::string& name, const Layout& layout, const Slots& s, int n, const AttentionMode& mode,
                        const Slot& rows, const std::optional<Slot>& values = std::nullopt) {
-  Head h = Head::zeros(name, layout, n + 1, n);
-  h.mode = mode;
-  for (int w = 0; w < n; ++w) {
-    h.query(rows, w, w, q(1));
-    h.key(s.PV, w, w, q(1));
-    h.value(values.value_or(s.R), w, w, q(1));
-    h.output(w, s.S, w, q(1));
-  }
+  Head h = slotwise_head(name, layout, n, n + 1, mode, rows, q(1), s.PV, values.value_or(s.R), s.S);
   h.query(s.type.one, 0, n, q(-1));
   h.key(s.type.one, 0, n, q(1));
   h.key(s.type.is_vertex, 0, n, q(-1));

@@ -96,14 +96,8 @@ class ShortestPath final : public Construction {
     //   [4n, 5n) t_w = TT_w; 5n: g = is_task.
     const auto task_hidden = [&] {
       Affine h = Affine::zeros(d, 5 * n + 1);
-      const Q three_n = q(3L * n);
+      reach::clamp_units(h, S, n, 0, type.is_task.col(0));
       for (int w = 0; w < n; ++w) {
-        h.w(S.col(w), w) = three_n;
-        h.w(S.col(w), n + w) = three_n;
-        h.w(type.is_task.col(0), w) = three_n;
-        h.w(type.is_task.col(0), n + w) = three_n;
-        h.bias(w) = q(-1L - 3L * n);
-        h.bias(n + w) = q(-2L - 3L * n);
         h.w(S.col(w), 2 * n + w) = q(1);
         h.w(B.col(w), 3 * n + w) = q(1);
         h.w(TT.col(w), 4 * n + w) = q(1);

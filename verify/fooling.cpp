@@ -14,15 +14,7 @@ namespace {
 constexpr int kS = 0, kT = 1;  // the gadget's s and t; x_i = i + 2
 
 // The embedded row of one token, exactly.
-RowQ embedded(const Built& built, const Token& token) {
-  const int d = built.model.layout.width();
-  std::vector<Frac64> cells(static_cast<std::size_t>(d));
-  RowWriter writer(cells.data());
-  built.embed(token, writer);
-  RowQ row(d);
-  for (int c = 0; c < d; ++c) row(c) = q(cells[static_cast<std::size_t>(c)].num, cells[static_cast<std::size_t>(c)].den);
-  return row;
-}
+RowQ embedded(const Built& built, const Token& token) { return embed_tokens(built, {token}).to_q().row(0); }
 
 // 2^s for an integer s.
 Q pow2(const Q& s) {
