@@ -18,55 +18,51 @@
 
 namespace exactformer {
 
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (const char ch : s) {
-    switch (ch) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          o += buf;
-        } else {
-          o += ch;
-        }
-    }
-  }
-  return o + "\"";
+Json shape_json_value(const Shape& s) {
+  return Json{{"layers", s.layers},       {"heads", s.heads},         {"width", s.width},
+              {"d_k", s.d_k},             {"d_v", s.d_v},             {"mlp_depth", s.mlp_depth},
+              {"mlp_width", s.mlp_width}, {"params", s.params},       {"weight_bits", s.weight_bits},
+              {"pause_tokens", s.pause_tokens}};
 }
 
-std::string shape_json(const Shape& s) {
-  std::ostringstream o;
-  o << "{\"layers\": " << s.layers << ", \"heads\": " << s.heads << ", \"width\": " << s.width << ", \"d_k\": " << s.d_k
-    << ", \"d_v\": " << s.d_v << ", \"mlp_depth\": " << s.mlp_depth << ", \"mlp_width\": " << s.mlp_width
-    << ", \"params\": " << s.params << ", \"weight_bits\": " << s.weight_bits << "}";
-  return o.str();
+Json exact_matrix_json(const MatQ& m) {
+  Json rows = Json::array();
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    Json row = Json::array();
+    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push_back(m(r, c).str());
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+const char* token_kind_name(TokenKind k) {
+  switch (k) {
+    case TokenKind::vertex: return "vertex";
+    case TokenKind::edge: return "edge";
+    case TokenKind::task: return "task";
+    case TokenKind::pause: return "pause";
+  }
+  return "?";
 }
 
 namespace {
 
-std::string counterexample_json(const Counterexample& c) {
-  std::ostringstream o;
-  o << "{\"graph6\": " << json_string(to_graph6(c.graph)) << ", \"n\": " << c.graph.n() << ", \"edge_order\": [";
-  for (std::size_t i = 0; i < c.edge_order.size(); ++i)
-    o << (i ? ", " : "") << "[" << c.edge_order[i].first << ", " << c.edge_order[i].second << "]";
-  o << "], \"query\": [";
-  for (std::size_t i = 0; i < c.query.args.size(); ++i) o << (i ? ", " : "") << c.query.args[i];
-  o << "], \"expected\": " << c.expected << ", \"got\": " << (c.got ? std::to_string(*c.got) : "null")
-    << ", \"variant\": " << json_string(c.variant) << "}";
-  return o.str();
+Json counterexample_json(const Counterexample& c) {
+  Json order = Json::array();
+  for (const auto& [a, b] : c.edge_order) order.push_back({a, b});
+  return Json{{"graph6", to_graph6(c.graph)}, {"n", c.graph.n()},          {"edge_order", order}, {"query", c.query.args},
+              {"expected", c.expected},      {"got", c.got ? Json(*c.got) : Json()}, {"variant", c.variant}};
 }
+Json counterexample_json(const std::optional<Counterexample>& c) { return c ? counterexample_json(*c) : Json(); }
 
-std::string stats_json(const RunStats& s) {
-  std::ostringstream o;
-  o << "{\"graphs\": " << s.graphs << ", \"queries\": " << s.queries << ", \"evaluations\": " << s.evaluations
-    << ", \"int64_overflows\": " << s.int64_overflows << ", \"int128_overflows\": " << s.int128_overflows << ", \"max_activation_bits\": " << s.max_activation_bits
-    << ", \"counterexample\": " << (s.failure ? counterexample_json(*s.failure) : "null") << "}";
-  return o.str();
+Json stats_json(const RunStats& s) {
+  return Json{{"graphs", s.graphs},
+              {"queries", s.queries},
+              {"evaluations", s.evaluations},
+              {"int64_overflows", s.int64_overflows},
+              {"int128_overflows", s.int128_overflows},
+              {"max_activation_bits", s.max_activation_bits},
+              {"counterexample", counterexample_json(s.failure)}};
 }
 
 long total_graphs(const CheckResult& r) {
@@ -88,53 +84,53 @@ long total_evaluations(const CheckResult& r) {
 }  // namespace
 
 std::string checks_to_json(const std::vector<CheckResult>& results) {
-  std::ostringstream o;
   bool all = true;
   for (const auto& r : results) all = all && r.holds;
-  o << "{\n  \"format\": \"exactformer-checks/1\",\n  \"all_hold\": " << (all ? "true" : "false") << ",\n  \"checks\": [";
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const CheckResult& r = results[i];
-    o << (i ? "," : "") << "\n    {\"id\": " << json_string(r.spec.id) << ", \"holds\": " << (r.holds ? "true" : "false")
-      << ",\n     \"statement\": " << json_string(r.spec.statement) << ", \"source\": " << json_string(r.spec.source)
-      << ",\n     \"construction\": " << json_string(r.construction) << ", \"task\": " << json_string(r.task)
-      << ", \"n_max\": " << r.n_max << ", \"coverage\": " << json_string(r.coverage)
-      << ",\n     \"graphs\": " << total_graphs(r) << ", \"queries\": " << total_queries(r)
-      << ", \"evaluations\": " << total_evaluations(r) << ", \"seconds\": " << std::fixed << std::setprecision(3) << r.seconds;
+  Json checks = Json::array();
+  for (const CheckResult& r : results) {
     const VariantResult* first = r.variants.empty() ? nullptr : &r.variants.front();
-    o << ",\n     \"measured\": " << (first ? shape_json(first->measured) : "null")
-      << ", \"claimed\": " << (first ? shape_json(first->claimed) : "null");
     const Counterexample* cx = nullptr;
     for (const auto& v : r.variants) {
       if (!cx && v.labelled.failure) cx = &*v.labelled.failure;
       if (!cx && v.families.failure) cx = &*v.families.failure;
     }
-    o << ",\n     \"counterexample\": " << (cx ? counterexample_json(*cx) : "null") << ",\n     \"variants\": [";
-    for (std::size_t j = 0; j < r.variants.size(); ++j) {
-      const VariantResult& v = r.variants[j];
-      o << (j ? "," : "") << "\n       {\"variant\": " << json_string(v.variant) << ", \"holds\": " << (v.holds() ? "true" : "false")
-        << ", \"measured\": " << shape_json(v.measured) << ", \"claimed\": " << shape_json(v.claimed) << ", \"shape_mismatch\": [";
-      for (std::size_t k = 0; k < v.shape_mismatch.size(); ++k) o << (k ? ", " : "") << json_string(v.shape_mismatch[k]);
-      o << "],\n        \"exhaustive\": " << stats_json(v.labelled) << ",\n        \"families\": " << stats_json(v.families) << "}";
-    }
-    o << "],\n     \"witness\": ";
-    if (!r.spec.witness || !r.witness_variant) {
-      o << "null";
-    } else {
-      o << "{\"statement\": " << json_string(r.spec.witness_statement) << ", \"variant\": " << json_string(r.witness_variant.value_or(""))
-        << ", \"found\": " << (r.witness ? "true" : "false") << ", \"graphs_searched\": " << r.witness_graphs_searched
-        << ", \"counterexample\": " << (r.witness ? counterexample_json(*r.witness) : "null")
-        << ", \"shrunk\": " << (r.witness_shrunk ? counterexample_json(*r.witness_shrunk) : "null") << "}";
-    }
-    o << ",\n     \"predictions\": [";
-    for (std::size_t j = 0; j < r.predictions.size(); ++j) {
-      const Finding& f = r.predictions[j];
-      o << (j ? "," : "") << "\n       {\"id\": " << json_string(f.id) << ", \"holds\": " << (f.holds ? "true" : "false")
-        << ", \"claim\": " << json_string(f.claim) << ", \"measured\": " << json_string(f.measured) << "}";
-    }
-    o << "]}";
+    Json variants = Json::array();
+    for (const VariantResult& v : r.variants)
+      variants.push_back(Json{{"variant", v.variant},
+                              {"holds", v.holds()},
+                              {"measured", shape_json_value(v.measured)},
+                              {"claimed", shape_json_value(v.claimed)},
+                              {"shape_mismatch", v.shape_mismatch},
+                              {"exhaustive", stats_json(v.labelled)},
+                              {"families", stats_json(v.families)}});
+    Json witness;
+    if (r.spec.witness && r.witness_variant)
+      witness = Json{{"statement", r.spec.witness_statement}, {"variant", *r.witness_variant},
+                     {"found", r.witness.has_value()},        {"graphs_searched", r.witness_graphs_searched},
+                     {"counterexample", counterexample_json(r.witness)}, {"shrunk", counterexample_json(r.witness_shrunk)}};
+    Json predictions = Json::array();
+    for (const Finding& f : r.predictions)
+      predictions.push_back(Json{{"id", f.id}, {"holds", f.holds}, {"claim", f.claim}, {"measured", f.measured}});
+    checks.push_back(Json{{"id", r.spec.id},
+                          {"holds", r.holds},
+                          {"statement", r.spec.statement},
+                          {"source", r.spec.source},
+                          {"construction", r.construction},
+                          {"task", r.task},
+                          {"n_max", r.n_max},
+                          {"coverage", r.coverage},
+                          {"graphs", total_graphs(r)},
+                          {"queries", total_queries(r)},
+                          {"evaluations", total_evaluations(r)},
+                          {"seconds", r.seconds},
+                          {"measured", first ? shape_json_value(first->measured) : Json()},
+                          {"claimed", first ? shape_json_value(first->claimed) : Json()},
+                          {"counterexample", cx ? counterexample_json(*cx) : Json()},
+                          {"variants", variants},
+                          {"witness", witness},
+                          {"predictions", predictions}});
   }
-  o << "\n  ]\n}\n";
-  return o.str();
+  return Json{{"format", "exactformer-checks/1"}, {"all_hold", all}, {"checks", checks}}.dump(2) + "\n";
 }
 
 void print_check_table(std::ostream& out, const std::vector<CheckResult>& results) {
@@ -232,6 +228,19 @@ void check_output_path(const std::string& path) {
   EXACTFORMER_REQUIRE(::access(parent.c_str(), W_OK) == 0, "output " + quote_input(path) + ": directory not writable");
 }
 
+void check_output_directory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  EXACTFORMER_REQUIRE(!dir.empty(), "an output directory is empty");
+  fs::path target = fs::path(dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();
+  std::error_code ec;
+  const fs::file_status st = fs::status(target, ec);
+  EXACTFORMER_REQUIRE(!fs::exists(st) || fs::is_directory(st), "output " + quote_input(dir) + " exists and is not a directory");
+  const fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  EXACTFORMER_REQUIRE(fs::is_directory(parent, ec), "output " + quote_input(dir) + ": no such directory " + quote_input(parent.string()));
+  EXACTFORMER_REQUIRE(::access(parent.c_str(), W_OK) == 0, "output " + quote_input(dir) + ": its parent directory is not writable");
+}
+
 void write_file_atomically(const std::string& path, const std::string& content) {
   check_output_path(path);
   // A fresh temporary in the same directory (mkstemp: never an existing file), then rename over the target.
@@ -264,6 +273,9 @@ void replace_directory_atomically(const std::string& dir, const std::function<vo
     if (entry.is_directory() && entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(entry.path());
   std::string staging = (parent / (prefix + "XXXXXX")).string();
   EXACTFORMER_REQUIRE(::mkdtemp(staging.data()) != nullptr, "cannot create a staging directory beside " + quote_input(target.string()));
+  const mode_t mask = ::umask(0);  // mkdtemp makes it 0700; a new tree gets the usual 0777 & ~umask
+  ::umask(mask);
+  ::chmod(staging.c_str(), 0777 & ~mask);
   try {
     const bool existed = fs::exists(target);
     if (existed) fs::copy(target, staging, fs::copy_options::recursive | fs::copy_options::overwrite_existing);

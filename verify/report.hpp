@@ -5,9 +5,14 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "check.hpp"
 
 namespace exactformer {
+
+// Every JSON file the tool writes goes through nlohmann-json (keys in insertion order).
+using Json = nlohmann::ordered_json;
 
 void print_check_table(std::ostream& out, const std::vector<CheckResult>& results);
 void print_check_details(std::ostream& out, const CheckResult& r);  // failures and witnesses, one block
@@ -16,13 +21,19 @@ std::string checks_to_json(const std::vector<CheckResult>& results);
 // The docs/results summary: id, statement, source, modes, sizes, graphs x queries, holds, witness, seconds.
 void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& results);
 
-// JSON string literal with escapes.
-std::string json_string(const std::string& s);
-std::string shape_json(const Shape& s);
+// The JSON of a Shape: {"layers": .., "heads": .., "width": .., ...}.
+Json shape_json_value(const Shape& s);
+// An exact matrix as rows of canonical "p/q" strings (the trace and the model export).
+Json exact_matrix_json(const MatQ& m);
+// "vertex", "edge", "task", "pause".
+const char* token_kind_name(TokenKind k);
 
 // usage_error unless `path` can be written: not empty, not a directory or a device, in a writable
 // directory. Commands call it for every output before any work starts.
 void check_output_path(const std::string& path);
+// usage_error unless `dir` can be replaced whole by replace_directory_atomically: not empty, not an existing
+// non-directory, in a writable parent directory.
+void check_output_directory(const std::string& dir);
 // Writes a fresh temporary file in the same directory, then renames it to `path`: no partial file is
 // ever left at `path`, and on failure no temporary either.
 void write_file_atomically(const std::string& path, const std::string& content);

@@ -82,6 +82,8 @@ struct GraphOutcome {
   int bits = 0, integer_bits = 0;
   std::optional<Counterexample> failure, first_undetermined;
   std::optional<Q> min_margin;
+  std::vector<Answer> answers;  // RunOptions::answers: the first edge order's, per query
+  std::vector<long> truth;
 };
 
 // Per-thread state.
@@ -94,10 +96,7 @@ class Worker {
 
   GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
     GraphOutcome out;
-    const auto n = static_cast<std::size_t>(g.n());
-    if (queries_by_n_.size() <= n) queries_by_n_.resize(n + 1);
-    if (queries_by_n_[n].empty()) queries_by_n_[n] = all_queries(task_, g.n());
-    const std::vector<Query>& queries = queries_by_n_[n];
+    const std::vector<Query>& queries = this->queries(g.n());
     std::vector<long>& expected = expected_;
     expected.clear();
     for (const Query& q : queries) expected.push_back(task_.solve(g, q));
@@ -160,6 +159,7 @@ class Worker {
                                    to_string(fast_row[c]) + " vs " + to_string(exact_row[c]));
         }
         ++out.evaluations;
+        if (opt_.answers && oi == 0) out.answers.push_back(got);
         if (got.fails(expected[qi])) {
           ++out.wrong;
           if (!got.value) ++out.undefined;
@@ -172,9 +172,17 @@ class Worker {
       }
       if (out.failure && opt_.stop_at_first) break;
     }
+    if (opt_.answers) out.truth = expected;
     out.bits = eval_.max_activation_bits();
     out.integer_bits = eval_.max_integer_bits();
     return out;
+  }
+
+  const std::vector<Query>& queries(int n) {
+    const auto k = static_cast<std::size_t>(n);
+    if (queries_by_n_.size() <= k) queries_by_n_.resize(k + 1);
+    if (queries_by_n_[k].empty()) queries_by_n_[k] = all_queries(task_, n);
+    return queries_by_n_[k];
   }
 
  private:
@@ -199,6 +207,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
   std::vector<std::unique_ptr<Worker>> workers;
   for (int j = 0; j < jobs; ++j) workers.push_back(std::make_unique<Worker>(c, built, task, opt));
 
+  EXACTFORMER_ASSERT(!opt.answers || !opt.stop_at_first, "recording answers needs every graph and query");
   RunStats stats;
   std::vector<Graph> batch;
   std::uint64_t base = 0;
@@ -240,6 +249,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
     const std::size_t stop = opt.stop_at_first ? std::min(first_bad.load() + 1, batch.size()) : batch.size();
     for (std::size_t i = 0; i < stop; ++i) {
       const GraphOutcome& o = outcomes[i];
+      if (opt.answers) opt.answers(batch[i], workers.front()->queries(batch[i].n()), o.answers, o.truth);
       ++stats.graphs;
       stats.queries += o.queries;
       stats.evaluations += o.evaluations;

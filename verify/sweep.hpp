@@ -2,6 +2,7 @@
 // with the ground-truth solver; the evaluation tiers it uses; shrinking a counterexample.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ struct RunOptions {
   int max_rung = kDefaultMaxRung;  // the certified path's precision cap (kRungBits)
   std::optional<long> fixed_point;  // p: evaluate the fixed-point model FP_p (GMP only) instead of the exact one
   Progress* progress = nullptr;     // stderr meter (verify/progress.hpp); nullptr: silent
+  // Called once per graph, in stream order, with every query's answer on the first edge order (the
+  // lexicographic one) and the solver's truth. Set: every graph and query runs (no stop at the first failure).
+  std::function<void(const Graph&, const std::vector<Query>&, const std::vector<Answer>&, const std::vector<long>& truth)> answers;
 };
 
 struct RunStats {

@@ -27,27 +27,6 @@ std::string token_str(const Token& t) {
   return "?";
 }
 
-std::string kind_str(TokenKind k) {
-  switch (k) {
-    case TokenKind::vertex: return "vertex";
-    case TokenKind::edge: return "edge";
-    case TokenKind::task: return "task";
-    case TokenKind::pause: return "pause";
-  }
-  return "?";
-}
-
-
-void matrix_json(std::ostream& o, const MatQ& m) {
-  o << "[";
-  for (Eigen::Index r = 0; r < m.rows(); ++r) {
-    o << (r ? ", " : "") << "[";
-    for (Eigen::Index c = 0; c < m.cols(); ++c) o << (c ? ", " : "") << '"' << to_string(m(r, c)) << '"';
-    o << "]";
-  }
-  o << "]";
-}
-
 void print_row(std::ostream& out, const Layout& layout, const MatQ& x, Eigen::Index row) {
   for (const Slot& s : layout.slots()) {
     bool any = false;
@@ -116,62 +95,51 @@ void print_trace(std::ostream& out, const Trace& t, bool all_rows) {
 
 std::string trace_to_json(const Trace& t) {
   const Model& m = t.built->model;
-  std::ostringstream o;
-  o << "{\n\"format\": \"exactformer-trace/1\",\n\"construction\": " << json_string(t.construction) << ",\n\"variant\": "
-    << json_string(t.variant) << ",\n\"n\": " << t.n << ",\n\"graph6\": " << json_string(to_graph6(t.graph)) << ",\n\"query\": [";
-  for (std::size_t i = 0; i < t.query.args.size(); ++i) o << (i ? ", " : "") << t.query.args[i];
-  o << "],\n\"tokens\": [";
-  for (std::size_t i = 0; i < t.tokens.size(); ++i)
-    o << (i ? ", " : "") << "{\"kind\": \"" << kind_str(t.tokens[i].kind) << "\", \"a\": " << t.tokens[i].a << ", \"b\": " << t.tokens[i].b << "}";
-  o << "],\n\"slots\": [";
-  for (std::size_t i = 0; i < m.layout.slots().size(); ++i) {
-    const Slot& s = m.layout.slots()[i];
-    o << (i ? ", " : "") << "{\"name\": " << json_string(s.name) << ", \"offset\": " << s.offset << ", \"dim\": " << s.dim << "}";
+  Json tokens = Json::array();
+  for (const Token& tk : t.tokens) tokens.push_back(Json{{"kind", token_kind_name(tk.kind)}, {"a", tk.a}, {"b", tk.b}});
+  Json slots = Json::array();
+  for (const Slot& s : m.layout.slots()) slots.push_back(Json{{"name", s.name}, {"offset", s.offset}, {"dim", s.dim}});
+  Json layers = Json::array();
+  for (const Layer& layer : m.layers) {
+    Json heads = Json::array();
+    for (const Head& hd : layer.heads)
+      heads.push_back(Json{{"name", hd.name},
+                           {"mode", hd.mode.kind == AttentionKind::hard ? "hard" : "softmax2"},
+                           {"b", hd.mode.b},
+                           {"mask", hd.mask == Mask::none ? "none" : "causal"},
+                           {"wq", exact_matrix_json(hd.wq)},
+                           {"wk", exact_matrix_json(hd.wk)},
+                           {"wv", exact_matrix_json(hd.wv)},
+                           {"wo", exact_matrix_json(hd.wo)}});
+    Json mlp = Json::array();
+    for (const Affine& a : layer.mlp.layers) mlp.push_back(Json{{"w", exact_matrix_json(a.w)}, {"bias", exact_matrix_json(a.bias)}});
+    layers.push_back(Json{{"heads", heads}, {"mlp", mlp}});
   }
-  o << "],\n\"width\": " << m.layout.width() << ",\n\"x0\": ";
-  matrix_json(o, t.x0);
-  o << ",\n\"layers\": [";
-  for (std::size_t l = 0; l < m.layers.size(); ++l) {
-    o << (l ? ",\n" : "\n") << "  {\"heads\": [";
-    for (std::size_t h = 0; h < m.layers[l].heads.size(); ++h) {
-      const Head& hd = m.layers[l].heads[h];
-      o << (h ? ",\n" : "\n") << "    {\"name\": " << json_string(hd.name) << ", \"mode\": \""
-        << (hd.mode.kind == AttentionKind::hard ? "hard" : "softmax2") << "\", \"b\": " << hd.mode.b << ", \"mask\": \""
-        << (hd.mask == Mask::none ? "none" : "causal") << "\",\n     \"wq\": ";
-      matrix_json(o, hd.wq);
-      o << ",\n     \"wk\": ";
-      matrix_json(o, hd.wk);
-      o << ",\n     \"wv\": ";
-      matrix_json(o, hd.wv);
-      o << ",\n     \"wo\": ";
-      matrix_json(o, hd.wo);
-      o << "}";
-    }
-    o << "],\n   \"mlp\": [";
-    for (std::size_t a = 0; a < m.layers[l].mlp.layers.size(); ++a) {
-      o << (a ? ", " : "") << "{\"w\": ";
-      matrix_json(o, m.layers[l].mlp.layers[a].w);
-      o << ", \"bias\": ";
-      matrix_json(o, m.layers[l].mlp.layers[a].bias);
-      o << "}";
-    }
-    o << "]}";
-  }
-  o << "],\n\"residuals\": [";
-  for (std::size_t i = 0; i < t.record.labels.size(); ++i) {
-    o << (i ? ",\n" : "\n") << "  {\"after\": " << json_string(t.record.labels[i]) << ", \"x\": ";
-    matrix_json(o, t.record.residuals[i]);
-    o << "}";
-  }
+  Json residuals = Json::array();
+  for (std::size_t i = 0; i < t.record.labels.size(); ++i)
+    residuals.push_back(Json{{"after", t.record.labels[i]}, {"x", exact_matrix_json(t.record.residuals[i])}});
   const Eigen::Index readout = t.x0.rows() - 1;
-  o << "],\n\"readout_row\": " << readout << ",\n\"readout\": ";
   const MatQ& last = t.record.residuals.empty() ? t.x0 : t.record.residuals.back();
-  matrix_json(o, last.row(readout));
-  o << ",\n\"decoder\": {\"kind\": \"" << Decoder::kind_name(t.built->decoder.kind) << "\", \"text\": " << json_string(t.built->decoder.str())
-    << ", \"slots\": [";
-  for (std::size_t i = 0; i < t.built->decoder.slots.size(); ++i) o << (i ? ", " : "") << json_string(t.built->decoder.slots[i].name);
-  o << "]},\n\"answer\": " << (t.answer ? std::to_string(*t.answer) : "null") << ",\n\"truth\": " << t.truth << "\n}\n";
-  return o.str();
+  Json decoder_slots = Json::array();
+  for (const Slot& s : t.built->decoder.slots) decoder_slots.push_back(s.name);
+  const Json j{{"format", "exactformer-trace/1"},
+               {"construction", t.construction},
+               {"variant", t.variant},
+               {"n", t.n},
+               {"graph6", to_graph6(t.graph)},
+               {"query", t.query.args},
+               {"tokens", tokens},
+               {"slots", slots},
+               {"width", m.layout.width()},
+               {"x0", exact_matrix_json(t.x0)},
+               {"layers", layers},
+               {"residuals", residuals},
+               {"readout_row", readout},
+               {"readout", exact_matrix_json(last.row(readout))},
+               {"decoder", Json{{"kind", Decoder::kind_name(t.built->decoder.kind)}, {"text", t.built->decoder.str()}, {"slots", decoder_slots}}},
+               {"answer", t.answer ? Json(*t.answer) : Json()},
+               {"truth", t.truth}};
+  return j.dump(1) + "\n";
 }
 
 std::string trace_to_svg(const Trace& t) {

@@ -50,7 +50,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   const cli::Context ctx{registry, out, err};
   const std::vector<cli::Command> commands = {cli::add_list(app, ctx),   cli::add_verify(app, ctx), cli::add_check(app, ctx),
                                               cli::add_bounds(app, ctx), cli::add_trace(app, ctx),  cli::add_bench(app, ctx),
-                                              cli::add_docs(app, ctx),   cli::add_precision(app, ctx), cli::add_mutate(app, ctx)};
+                                              cli::add_docs(app, ctx),   cli::add_precision(app, ctx), cli::add_mutate(app, ctx),
+                                              cli::add_export(app, ctx)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

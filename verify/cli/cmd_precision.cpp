@@ -68,17 +68,25 @@ const char* table_head() {
          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 }
 
-std::string result_json(const PrecisionResult& r) {
-  std::ostringstream j;
-  const auto opt = [](const std::optional<Q>& v) { return v ? json_string(v->str()) : std::string("null"); };
-  j << "{\"construction\": " << json_string(r.construction) << ", \"model\": \"" << model_name(r.model) << "\", \"n\": " << r.n
-    << ", \"graphs\": " << r.graphs << ", \"queries\": " << r.queries << ", \"T\": " << r.tokens() << ", \"stable\": " << opt(r.stable)
-    << ", \"first_pass\": " << opt(r.first_pass) << ", \"integer_bits\": " << r.integer_bits << ", \"non_monotone\": [";
-  for (std::size_t i = 0; i < r.non_monotone.size(); ++i)
-    j << (i ? ", " : "") << "[" << json_string(r.non_monotone[i].first.str()) << ", " << json_string(r.non_monotone[i].second.str()) << "]";
-  j << "], \"below\": " << opt(r.below) << ", \"witness\": " << (r.witness ? json_string(r.witness->describe()) : "null")
-    << ", \"probes\": " << r.probes << ", \"undetermined_probes\": " << r.undetermined_probes << ", \"seconds\": " << r.seconds << "}";
-  return j.str();
+Json result_json(const PrecisionResult& r) {
+  const auto opt = [](const std::optional<Q>& v) { return v ? Json(v->str()) : Json(); };
+  Json non_monotone = Json::array();
+  for (const auto& [pass, fail] : r.non_monotone) non_monotone.push_back({pass.str(), fail.str()});
+  return Json{{"construction", r.construction},
+              {"model", model_name(r.model)},
+              {"n", r.n},
+              {"graphs", r.graphs},
+              {"queries", r.queries},
+              {"T", r.tokens()},
+              {"stable", opt(r.stable)},
+              {"first_pass", opt(r.first_pass)},
+              {"integer_bits", r.integer_bits},
+              {"non_monotone", non_monotone},
+              {"below", opt(r.below)},
+              {"witness", r.witness ? Json(r.witness->describe()) : Json()},
+              {"probes", r.probes},
+              {"undetermined_probes", r.undetermined_probes},
+              {"seconds", r.seconds}};
 }
 
 int run_precision(const PrecisionCliOptions& o, const Context& ctx, const std::string& command) {
@@ -131,11 +139,9 @@ int run_precision(const PrecisionCliOptions& o, const Context& ctx, const std::s
     write_file_atomically(o.regressions, body);
   }
   if (!o.json.empty()) {
-    std::ostringstream j;
-    j << "{\"format\": \"exactformer-precision/1\", \"results\": [";
-    for (std::size_t i = 0; i < results.size(); ++i) j << (i ? ",\n  " : "\n  ") << result_json(results[i]);
-    j << "]}\n";
-    write_file_atomically(o.json, j.str());
+    Json list = Json::array();
+    for (const PrecisionResult& r : results) list.push_back(result_json(r));
+    write_file_atomically(o.json, Json{{"format", "exactformer-precision/1"}, {"results", list}}.dump(1) + "\n");
   }
   return 0;  // a measurement: a value not found is a finding in the table; the claims are the precision.* checks
 }

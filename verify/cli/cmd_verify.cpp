@@ -22,6 +22,7 @@ struct VerifyOptions {
   int orders = 2;
   bool gmp_only = false;
   std::string json;
+  std::string answers;
   bool allow_empty = false;
   bool quiet = false;
 };
@@ -34,6 +35,8 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   Variant v = o.mode.variant();
   v.code_bits_offset = o.code_bits_offset;
   if (!o.json.empty()) check_output_path(o.json);
+  if (!o.answers.empty()) check_output_path(o.answers);
+  EXACTFORMER_REQUIRE(o.answers.empty() || o.answers != o.json, "--answers and --json name the same file");
   const Built built = c.build(o.n, v);
   RunOptions ro;
   ro.jobs = o.jobs;
@@ -42,6 +45,18 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   ro.max_rung = o.mode.max_rung();
   const std::unique_ptr<Progress> progress = progress_meter(ctx, o.quiet);
   ro.progress = progress.get();
+  std::string answers;  // JSONL: one line per graph and query
+  if (!o.answers.empty()) {
+    ro.stop_at_first = false;
+    ro.answers = [&answers](const Graph& g, const std::vector<Query>& queries, const std::vector<Answer>& got, const std::vector<long>& truth) {
+      const std::string g6 = to_graph6(g);
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        Json line{{"graph6", g6}, {"query", queries[i].args}, {"answer", got[i].value ? Json(*got[i].value) : Json()}, {"truth", truth[i]}};
+        if (got[i].certified) line["certified"] = got[i].certificate(truth[i]);
+        answers += line.dump() + "\n";
+      }
+    };
+  }
 
   std::unique_ptr<GraphSource> source;
   std::ifstream file;
@@ -86,17 +101,28 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   const bool ok = !s.failure && diff.empty() && s.undetermined == 0;
   out << (ok ? (s.graphs == 0 ? "HOLDS (vacuously: no graphs, --allow-empty)" : "HOLDS") : s.failure || !diff.empty() ? "FAILS" : "UNDETERMINED") << "\n";
   if (!o.json.empty()) {
-    std::ostringstream j;
-    j << "{\"format\": \"exactformer-verify/1\", \"construction\": " << json_string(c.name()) << ", \"variant\": "
-      << json_string(built.variant) << ", \"n\": " << o.n << ", \"coverage\": " << json_string(source->describe())
-      << ", \"holds\": " << (ok ? "true" : "false") << ", \"graphs\": " << s.graphs << ", \"queries\": " << s.queries
-      << ", \"evaluations\": " << s.evaluations << ", \"certified\": " << s.certified << ", \"integrality_broken\": " << s.integrality_broken
-      << ", \"undetermined\": " << s.undetermined << ", \"min_margin\": " << (s.min_margin ? json_string(s.min_margin->str()) : "null")
-      << ", \"int64_overflows\": " << s.int64_overflows << ", \"int128_overflows\": " << s.int128_overflows << ", \"seconds\": " << secs
-      << ", \"measured\": " << shape_json(measured) << ", \"claimed\": " << shape_json(claimed) << ", \"counterexample\": "
-      << (s.failure ? json_string(s.failure->describe()) : "null") << "}\n";
-    write_file_atomically(o.json, j.str());
+    const Json j{{"format", "exactformer-verify/1"},
+                 {"construction", c.name()},
+                 {"variant", built.variant},
+                 {"n", o.n},
+                 {"coverage", source->describe()},
+                 {"holds", ok},
+                 {"graphs", s.graphs},
+                 {"queries", s.queries},
+                 {"evaluations", s.evaluations},
+                 {"certified", s.certified},
+                 {"integrality_broken", s.integrality_broken},
+                 {"undetermined", s.undetermined},
+                 {"min_margin", s.min_margin ? Json(s.min_margin->str()) : Json()},
+                 {"int64_overflows", s.int64_overflows},
+                 {"int128_overflows", s.int128_overflows},
+                 {"seconds", secs},
+                 {"measured", shape_json_value(measured)},
+                 {"claimed", shape_json_value(claimed)},
+                 {"counterexample", s.failure ? Json(s.failure->describe()) : Json()}};
+    write_file_atomically(o.json, j.dump() + "\n");
   }
+  if (!o.answers.empty()) write_file_atomically(o.answers, answers);
   return ok ? 0 : 1;
 }
 
@@ -118,6 +144,9 @@ Command add_verify(CLI::App& app, const Context& ctx) {
       ->check(CLI::Range(1, 100))->capture_default_str();
   verify->add_flag("--gmp-only", vo.gmp_only, "evaluate with GMP rationals only (no fast exact path)");
   verify->add_option("--json", vo.json, "write the result as JSON to FILE")->check(non_empty);
+  verify->add_option("--answers", vo.answers,
+                     "write every (graph, query)'s answer on the lexicographic edge order as JSONL to FILE (runs every graph and query)")
+      ->check(non_empty);
   verify->add_flag("--allow-empty", vo.allow_empty, "accept a graph stream with no graphs (otherwise an input error, exit 2)");
   verify->add_flag("--quiet", vo.quiet, "no progress lines on stderr (a sweep longer than 2 s reports graphs done, rate and ETA)");
 

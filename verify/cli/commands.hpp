@@ -34,6 +34,7 @@ Command add_bench(CLI::App& app, const Context& ctx);
 Command add_docs(CLI::App& app, const Context& ctx);
 Command add_precision(CLI::App& app, const Context& ctx);
 Command add_mutate(CLI::App& app, const Context& ctx);
+Command add_export(CLI::App& app, const Context& ctx);
 
 // Refuses an empty value ("--json ''"): a path or list given empty is a mistake, not "not given".
 inline const CLI::Validator non_empty{[](std::string& s) { return s.empty() ? std::string("an empty value") : std::string(); }, "NONEMPTY"};
