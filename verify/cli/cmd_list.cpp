@@ -5,8 +5,21 @@ namespace exactformer::cli {
 
 Command add_list(CLI::App& app, const Context& ctx) {
   auto* list = app.add_subcommand("list", "list tasks, constructions and checks");
-  return {list, [&ctx] {
+  auto modes = std::make_shared<bool>(false);
+  list->add_flag("--modes", *modes, "only the constructions, one per line, with the attention modes each is built in (for scripts)");
+  return {list, [&ctx, modes] {
             std::ostream& out = ctx.out;
+            if (*modes) {
+              for (const auto& c : ctx.registry.constructions()) {
+                out << c->name();
+                for (std::size_t i = 0; i < c->modes().size(); ++i) {
+                  const AttentionKind k = c->modes()[i].kind;
+                  out << (i ? "," : " ") << (k == AttentionKind::hard ? "hard" : k == AttentionKind::softmax2 ? "softmax2" : "softmax");
+                }
+                out << "\n";
+              }
+              return 0;
+            }
             out << "tasks:\n";
             for (const auto& t : all_tasks())
               out << "  " << t.name << " — " << t.summary << " ("
