@@ -210,7 +210,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
   EXACTFORMER_ASSERT(!opt.answers || !opt.stop_at_first, "recording answers needs every graph and query");
   RunStats stats;
   std::vector<Graph> batch;
-  std::uint64_t base = 0;
+  std::uint64_t base = opt.first_index;
   if (opt.progress) opt.progress->begin(source.describe(), source.size());
   struct EndProgress {
     Progress* p;
@@ -235,6 +235,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
     };
     parallel_for(batch.size(), jobs, 16, [&](std::size_t i, int worker) {
       if (opt.stop_at_first && i > first_bad.load()) return;
+      if (opt.stop && opt.stop->load()) return;
       try {
         outcomes[i] = workers[static_cast<std::size_t>(worker)]->run_graph(batch[i], base + i);
         if (outcomes[i].failure) lower_first_bad(i);
@@ -244,35 +245,59 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
         lower_first_bad(i);
       }
     });
+    if (opt.stop && opt.stop->load()) throw interrupted();
     for (std::size_t i = 0; i <= std::min(first_bad.load(), batch.size() - 1); ++i)
       if (errors[i]) std::rethrow_exception(errors[i]);
     const std::size_t stop = opt.stop_at_first ? std::min(first_bad.load() + 1, batch.size()) : batch.size();
     for (std::size_t i = 0; i < stop; ++i) {
       const GraphOutcome& o = outcomes[i];
       if (opt.answers) opt.answers(batch[i], workers.front()->queries(batch[i].n()), o.answers, o.truth);
-      ++stats.graphs;
-      stats.queries += o.queries;
-      stats.evaluations += o.evaluations;
-      stats.int64_overflows += o.int64_overflows;
-      stats.int128_overflows += o.int128_overflows;
-      stats.max_activation_bits = std::max(stats.max_activation_bits, o.bits);
-      stats.max_integer_bits = std::max(stats.max_integer_bits, o.integer_bits);
-      stats.failing_graphs += o.failure ? 1 : 0;
-      stats.failing_evaluations += o.wrong;
-      stats.answered_above += o.above;
-      stats.answered_below += o.below;
-      stats.answered_undefined += o.undefined;
-      if (o.failure && !stats.failure) stats.failure = o.failure;
-      stats.certified += o.certified;
-      stats.integrality_broken += o.integrality_broken;
-      stats.undetermined += o.undetermined;
-      if (o.first_undetermined && !stats.first_undetermined) stats.first_undetermined = o.first_undetermined;
-      if (o.min_margin && (!stats.min_margin || *o.min_margin < *stats.min_margin)) stats.min_margin = o.min_margin;
+      RunStats one;  // this graph's part, added as any later part of the stream is
+      one.graphs = 1;
+      one.queries = o.queries;
+      one.evaluations = o.evaluations;
+      one.int64_overflows = o.int64_overflows;
+      one.int128_overflows = o.int128_overflows;
+      one.max_activation_bits = o.bits;
+      one.max_integer_bits = o.integer_bits;
+      one.failing_graphs = o.failure ? 1 : 0;
+      one.failing_evaluations = o.wrong;
+      one.answered_above = o.above;
+      one.answered_below = o.below;
+      one.answered_undefined = o.undefined;
+      one.failure = o.failure;
+      one.certified = o.certified;
+      one.integrality_broken = o.integrality_broken;
+      one.undetermined = o.undetermined;
+      one.first_undetermined = o.first_undetermined;
+      one.min_margin = o.min_margin;
+      merge_stats(stats, one);
     }
     base += batch.size();
     if (stats.failure && opt.stop_at_first) break;
   }
   return stats;
+}
+
+void merge_stats(RunStats& total, const RunStats& s) {
+  total.graphs += s.graphs;
+  total.queries += s.queries;
+  total.evaluations += s.evaluations;
+  total.int64_overflows += s.int64_overflows;
+  total.int128_overflows += s.int128_overflows;
+  total.max_activation_bits = std::max(total.max_activation_bits, s.max_activation_bits);
+  total.max_integer_bits = std::max(total.max_integer_bits, s.max_integer_bits);
+  total.failing_graphs += s.failing_graphs;
+  total.failing_evaluations += s.failing_evaluations;
+  total.answered_above += s.answered_above;
+  total.answered_below += s.answered_below;
+  total.answered_undefined += s.answered_undefined;
+  if (s.failure && !total.failure) total.failure = s.failure;
+  total.certified += s.certified;
+  total.integrality_broken += s.integrality_broken;
+  total.undetermined += s.undetermined;
+  if (s.first_undetermined && !total.first_undetermined) total.first_undetermined = s.first_undetermined;
+  if (s.min_margin && (!total.min_margin || *s.min_margin < *total.min_margin)) total.min_margin = s.min_margin;
 }
 
 Input embed_tokens(const Built& built, const std::vector<Token>& tokens) {

@@ -1,8 +1,10 @@
 // The sweep: a built construction over a stream of graphs and every query, each decoded answer compared
 // with the ground-truth solver; the evaluation tiers it uses; shrinking a counterexample.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,7 +61,18 @@ struct RunOptions {
   // Called once per graph, in stream order, with every query's answer on the first edge order (the
   // lexicographic one) and the solver's truth. Set: every graph and query runs (no stop at the first failure).
   std::function<void(const Graph&, const std::vector<Query>&, const std::vector<Answer>&, const std::vector<long>& truth)> answers;
+  // The stream index of the source's first graph (seeds each graph's edge shuffles and the crosscheck sample):
+  // a shard of a longer stream passes its offset, so that it runs exactly as inside the whole stream.
+  std::uint64_t first_index = 0;
+  // Set (by a signal handler): workers skip the graphs not yet started and run_sweep throws `interrupted`.
+  const std::atomic<bool>* stop = nullptr;
 };
+
+// A sweep stopped by RunOptions::stop before it finished: its partial statistics are not a result.
+struct interrupted : std::runtime_error {
+  interrupted() : std::runtime_error("interrupted") {}
+};
+
 
 struct RunStats {
   long graphs = 0;
@@ -81,6 +94,10 @@ struct RunStats {
   std::optional<Counterexample> first_undetermined;
   std::optional<Q> min_margin;
 };
+
+// Adds a later part of the stream to `total`, as run_sweep accumulates graph by graph: counts add, the first
+// failure and undetermined item stay the earliest, bits and margins take their extremes.
+void merge_stats(RunStats& total, const RunStats& later);
 
 // Runs `built` (for at most n_max vertices) on every graph of `source`; graphs above n_max are a usage error.
 RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt);

@@ -8,9 +8,21 @@
 
 #include "cli/commands.hpp"
 #include "report.hpp"
+#include "shards.hpp"
+
+#include <csignal>
 
 namespace exactformer::cli {
 namespace {
+
+// SIGINT / SIGTERM during a resumable run: finish nothing new, keep every shard already recorded, say so,
+// then die of the same signal (the shell sees 128 + signal).
+std::atomic<bool> stop_requested{false};
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void request_stop(int sig) {
+  stop_signal = sig;
+  stop_requested.store(true);
+}
 
 struct VerifyOptions {
   std::string construction;
@@ -23,6 +35,8 @@ struct VerifyOptions {
   bool gmp_only = false;
   std::string json;
   std::string answers;
+  std::string state;
+  long shard_graphs = 1000;
   bool allow_empty = false;
   bool quiet = false;
 };
@@ -36,6 +50,8 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   v.code_bits_offset = o.code_bits_offset;
   if (!o.json.empty()) check_output_path(o.json);
   if (!o.answers.empty()) check_output_path(o.answers);
+  EXACTFORMER_REQUIRE(o.state.empty() || o.answers.empty(), "--answers is not resumable: give --state or --answers, not both");
+  if (!o.state.empty()) check_output_path(o.state);
   EXACTFORMER_REQUIRE(o.answers.empty() || o.answers != o.json, "--answers and --json name the same file");
   const Built built = c.build(o.n, v);
   RunOptions ro;
@@ -72,7 +88,35 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
     source = graph6_source(file, "graph6 from " + o.graphs + " (one labelling per line as given)", o.n);
   }
   const auto start = std::chrono::steady_clock::now();
-  RunStats s = run_sweep(c, built, o.n, *source, ro);
+  RunStats s;
+  if (o.state.empty()) {
+    s = run_sweep(c, built, o.n, *source, ro);
+  } else {
+    ShardOptions so;
+    so.state = o.state;
+    so.shard_graphs = static_cast<std::uint64_t>(o.shard_graphs);
+    so.fingerprint = "verify " + c.name() + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
+                     (o.graphs == "labelled" || o.graphs == "-" ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
+                     " --edge-orders " + std::to_string(o.orders) + (o.gmp_only ? " --gmp-only" : "") + " --max-bits " +
+                     std::to_string(kRungBits[ro.max_rung]);
+    struct sigaction sa {};
+    sa.sa_handler = request_stop;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ro.stop = &stop_requested;
+    try {
+      s = run_resumable(c, built, o.n, *source, ro, so);
+    } catch (const interrupted&) {
+      ctx.err << "exactformer: interrupted; every finished shard is in " << o.state << ": the same command resumes\n";
+      ctx.err.flush();
+      std::signal(stop_signal, SIG_DFL);
+      std::raise(stop_signal);
+      return 3;  // not reached
+    }
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+  }
   EXACTFORMER_REQUIRE(s.graphs > 0 || o.allow_empty, "no graphs read from " + source->describe() + " (--allow-empty accepts that)");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::optional<Counterexample> shrunk;
@@ -147,6 +191,11 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   verify->add_option("--answers", vo.answers,
                      "write every (graph, query)'s answer on the lexicographic edge order as JSONL to FILE (runs every graph and query)")
       ->check(non_empty);
+  verify->add_option("--state", vo.state,
+                     "resumable: record each finished shard in FILE; the same command after an interruption resumes")
+      ->check(non_empty);
+  verify->add_option("--shard-graphs", vo.shard_graphs, "graphs per shard of a resumable run")->check(CLI::Range(1L, 1000000000L))
+      ->capture_default_str();
   verify->add_flag("--allow-empty", vo.allow_empty, "accept a graph stream with no graphs (otherwise an input error, exit 2)");
   verify->add_flag("--quiet", vo.quiet, "no progress lines on stderr (a sweep longer than 2 s reports graphs done, rate and ETA)");
 

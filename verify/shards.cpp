@@ -1,0 +1,162 @@
+// Resumable sweeps (verify/shards.hpp).
+#include "shards.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <map>
+
+#include "report.hpp"
+
+namespace exactformer {
+
+namespace {
+
+Json counterexample_to_json(const Counterexample& c) {
+  Json order = Json::array();
+  for (const auto& [a, b] : c.edge_order) order.push_back({a, b});
+  return Json{{"graph6", to_graph6(c.graph)}, {"edge_order", order}, {"query", c.query.args}, {"expected", c.expected},
+              {"got", c.got ? Json(*c.got) : Json()}, {"variant", c.variant}, {"certificate", c.certificate}};
+}
+
+Counterexample counterexample_from_json(const Json& j) {
+  Counterexample c;
+  c.graph = from_graph6(j.at("graph6").get<std::string>());
+  for (const auto& e : j.at("edge_order")) c.edge_order.emplace_back(e.at(0).get<int>(), e.at(1).get<int>());
+  c.query.args = j.at("query").get<std::vector<int>>();
+  c.expected = j.at("expected").get<long>();
+  if (!j.at("got").is_null()) c.got = j.at("got").get<long>();
+  c.variant = j.at("variant").get<std::string>();
+  c.certificate = j.at("certificate").get<std::string>();
+  return c;
+}
+
+#define EXACTFORMER_STATS_FIELDS(X)                                                                                    \
+  X(graphs) X(queries) X(evaluations) X(int64_overflows) X(int128_overflows) X(max_activation_bits) X(max_integer_bits) \
+  X(failing_graphs) X(failing_evaluations) X(answered_above) X(answered_below) X(answered_undefined) X(certified)      \
+  X(integrality_broken) X(undetermined)
+
+// One line to the end of the state file, in one write, then to the disk.
+void append_line(const std::string& path, const std::string& line) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  EXACTFORMER_REQUIRE(fd >= 0, "cannot open the state file " + quote_input(path));
+  ssize_t w;
+  do w = ::write(fd, line.data(), line.size());
+  while (w < 0 && errno == EINTR);
+  const bool ok = w == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  EXACTFORMER_REQUIRE(ok, "cannot append to the state file " + quote_input(path));
+}
+
+}  // namespace
+
+Json stats_to_json(const RunStats& s) {
+  Json j;
+#define EXACTFORMER_OUT(f) j[#f] = s.f;
+  EXACTFORMER_STATS_FIELDS(EXACTFORMER_OUT)
+#undef EXACTFORMER_OUT
+  j["failure"] = s.failure ? counterexample_to_json(*s.failure) : Json();
+  j["first_undetermined"] = s.first_undetermined ? counterexample_to_json(*s.first_undetermined) : Json();
+  j["min_margin"] = s.min_margin ? Json(s.min_margin->str()) : Json();
+  return j;
+}
+
+RunStats stats_from_json(const Json& j) {
+  RunStats s;
+#define EXACTFORMER_IN(f) j.at(#f).get_to(s.f);
+  EXACTFORMER_STATS_FIELDS(EXACTFORMER_IN)
+#undef EXACTFORMER_IN
+  if (!j.at("failure").is_null()) s.failure = counterexample_from_json(j.at("failure"));
+  if (!j.at("first_undetermined").is_null()) s.first_undetermined = counterexample_from_json(j.at("first_undetermined"));
+  if (!j.at("min_margin").is_null()) s.min_margin = parse_rational(j.at("min_margin").get<std::string>());
+  return s;
+}
+
+RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
+                       const ShardOptions& so) {
+  EXACTFORMER_REQUIRE(so.shard_graphs > 0, "shards must hold at least one graph");
+  EXACTFORMER_ASSERT(!opt.answers, "answers are not recorded in a state file");
+  const Json header{{"format", "exactformer-state/1"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs}};
+  // Load what an earlier run finished: whole lines only; a torn last line is cut off.
+  std::map<std::uint64_t, RunStats> done;
+  {
+    std::ifstream in(so.state, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t whole = 0, pos = 0;
+    bool first = true;
+    while (pos < text.size()) {
+      const std::size_t end = text.find('\n', pos);
+      if (end == std::string::npos) break;  // torn
+      Json line;
+      try {
+        line = Json::parse(text.substr(pos, end - pos));
+      } catch (const Json::exception&) {
+        throw usage_error("the state file " + quote_input(so.state) + " has a malformed line at byte " + std::to_string(pos));
+      }
+      if (first) {
+        EXACTFORMER_REQUIRE(line == header, "the state file " + quote_input(so.state) +
+                                                " belongs to another run (different command, graphs or shard size)");
+        first = false;
+      } else {
+        try {
+          done[line.at("shard").get<std::uint64_t>()] = stats_from_json(line.at("stats"));
+        } catch (const Json::exception&) {
+          throw usage_error("the state file " + quote_input(so.state) + " has a malformed record at byte " + std::to_string(pos));
+        }
+      }
+      pos = whole = end + 1;
+    }
+    if (whole < text.size()) {
+      EXACTFORMER_REQUIRE(::truncate(so.state.c_str(), static_cast<off_t>(whole)) == 0, "cannot repair the state file " + quote_input(so.state));
+    }
+    if (first) append_line(so.state, header.dump() + "\n");
+  }
+
+  RunOptions inner = opt;
+  inner.progress = nullptr;
+  if (opt.progress) opt.progress->begin(source.describe(), source.size());
+  struct EndProgress {
+    Progress* p;
+    ~EndProgress() {
+      if (p) p->end();
+    }
+  } end_progress{opt.progress};
+  RunStats total;
+  std::vector<Graph> batch, shard;
+  std::size_t next = 0;  // in batch
+  bool exhausted = false;
+  for (std::uint64_t k = 0; !exhausted; ++k) {
+    shard.clear();
+    while (shard.size() < so.shard_graphs) {
+      if (next == batch.size()) {
+        next = 0;
+        if (!source.next_batch(batch)) {
+          exhausted = true;
+          batch.clear();
+          break;
+        }
+        if (batch.empty()) continue;
+      }
+      shard.push_back(batch[next++]);
+    }
+    if (shard.empty()) break;
+    RunStats part;
+    if (const auto it = done.find(k); it != done.end()) {
+      part = it->second;
+    } else {
+      if (opt.stop && opt.stop->load()) throw interrupted();
+      inner.first_index = k * so.shard_graphs;
+      auto list = list_source(shard, source.describe());
+      part = run_sweep(c, built, n_max, *list, inner);
+      append_line(so.state, Json{{"shard", k}, {"stats", stats_to_json(part)}}.dump() + "\n");
+    }
+    if (opt.progress) opt.progress->add(static_cast<std::uint64_t>(part.graphs), static_cast<std::uint64_t>(part.queries));
+    merge_stats(total, part);
+    if (total.failure && opt.stop_at_first) break;
+  }
+  return total;
+}
+
+}  // namespace exactformer

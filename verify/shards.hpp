@@ -1,0 +1,35 @@
+// Resumable sweeps: the graph stream cut into shards of consecutive graphs, each finished shard's
+// statistics appended to a state file, so that a stopped run (a signal, a crash, a lost machine) resumes
+// where it stopped and ends with the report of an uninterrupted run.
+//
+// State file (text, one JSON object a line): a header {"format": "exactformer-state/1", "run": FINGERPRINT,
+// "shard_graphs": S}, then {"shard": k, "stats": {...}} for each finished shard k (graphs kS .. kS+S-1 of the
+// stream). Each line goes out in one write(2) on an O_APPEND descriptor and is fsync'ed; a torn last line
+// (a kill during the write) is dropped on loading and the file cut back to its last whole line.
+#pragma once
+#include <atomic>
+#include <string>
+
+#include "report.hpp"
+#include "sweep.hpp"
+
+namespace exactformer {
+
+struct ShardOptions {
+  std::string state;             // the state file (created if missing)
+  std::string fingerprint;       // what the run is: a state written by another run is refused (usage_error)
+  std::uint64_t shard_graphs = 1000;
+};
+
+// run_sweep over `source`, shard by shard in stream order: shards recorded in the state are not run again;
+// each newly finished shard is appended. The merged statistics equal run_sweep's over the whole stream (the
+// shards run with their stream offsets; with stop_at_first, nothing after the first failing shard counts).
+// opt.stop set: throws `interrupted` after recording every shard that finished. opt.progress is fed per shard.
+RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
+                       const ShardOptions& shards);
+
+// RunStats <-> JSON, exactly (the state file's records).
+Json stats_to_json(const RunStats& s);
+RunStats stats_from_json(const Json& j);
+
+}  // namespace exactformer
