@@ -74,46 +74,68 @@ RunStats stats_from_json(const Json& j) {
   return s;
 }
 
+StateFile::StateFile(const ShardOptions& so) : path_(so.state) {
+  if (path_.empty()) return;
+  const Json header{{"format", "exactformer-state/1"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs}};
+  // What an earlier run finished: whole lines only; a torn last line is cut off.
+  std::ifstream in(path_, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t whole = 0, pos = 0;
+  bool first = true;
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) break;  // torn
+    Json line;
+    try {
+      line = Json::parse(text.substr(pos, end - pos));
+      if (first) {
+        EXACTFORMER_REQUIRE(line == header, "the state file " + quote_input(path_) +
+                                                " belongs to another run (different command, graphs or shard size)");
+        first = false;
+      } else {
+        done_[line.at("shard").get<std::uint64_t>()] = stats_from_json(line.at("stats"));
+      }
+    } catch (const Json::exception&) {
+      throw usage_error("the state file " + quote_input(path_) + " has a malformed line at byte " + std::to_string(pos));
+    }
+    pos = whole = end + 1;
+  }
+  if (whole < text.size())
+    EXACTFORMER_REQUIRE(::truncate(path_.c_str(), static_cast<off_t>(whole)) == 0, "cannot repair the state file " + quote_input(path_));
+  if (first) append_line(path_, header.dump() + "\n");
+}
+
+const RunStats* StateFile::find(std::uint64_t shard) const {
+  const auto it = done_.find(shard);
+  return it == done_.end() ? nullptr : &it->second;
+}
+
+void StateFile::record(std::uint64_t shard, const RunStats& stats) {
+  if (!path_.empty()) append_line(path_, Json{{"shard", shard}, {"stats", stats_to_json(stats)}}.dump() + "\n");
+}
+
+bool ShardCutter::next(std::vector<Graph>& shard) {
+  shard.clear();
+  while (shard.size() < size_) {
+    if (next_ == batch_.size()) {
+      next_ = 0;
+      batch_.clear();
+      if (exhausted_ || !source_.next_batch(batch_)) {
+        exhausted_ = true;
+        break;
+      }
+      continue;
+    }
+    shard.push_back(batch_[next_++]);
+  }
+  return !shard.empty();
+}
+
 RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
                        const ShardOptions& so) {
   EXACTFORMER_REQUIRE(so.shard_graphs > 0, "shards must hold at least one graph");
   EXACTFORMER_ASSERT(!opt.answers, "answers are not recorded in a state file");
-  const Json header{{"format", "exactformer-state/1"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs}};
-  // Load what an earlier run finished: whole lines only; a torn last line is cut off.
-  std::map<std::uint64_t, RunStats> done;
-  {
-    std::ifstream in(so.state, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::size_t whole = 0, pos = 0;
-    bool first = true;
-    while (pos < text.size()) {
-      const std::size_t end = text.find('\n', pos);
-      if (end == std::string::npos) break;  // torn
-      Json line;
-      try {
-        line = Json::parse(text.substr(pos, end - pos));
-      } catch (const Json::exception&) {
-        throw usage_error("the state file " + quote_input(so.state) + " has a malformed line at byte " + std::to_string(pos));
-      }
-      if (first) {
-        EXACTFORMER_REQUIRE(line == header, "the state file " + quote_input(so.state) +
-                                                " belongs to another run (different command, graphs or shard size)");
-        first = false;
-      } else {
-        try {
-          done[line.at("shard").get<std::uint64_t>()] = stats_from_json(line.at("stats"));
-        } catch (const Json::exception&) {
-          throw usage_error("the state file " + quote_input(so.state) + " has a malformed record at byte " + std::to_string(pos));
-        }
-      }
-      pos = whole = end + 1;
-    }
-    if (whole < text.size()) {
-      EXACTFORMER_REQUIRE(::truncate(so.state.c_str(), static_cast<off_t>(whole)) == 0, "cannot repair the state file " + quote_input(so.state));
-    }
-    if (first) append_line(so.state, header.dump() + "\n");
-  }
-
+  StateFile state(so);
   RunOptions inner = opt;
   inner.progress = nullptr;
   if (opt.progress) opt.progress->begin(source.describe(), source.size());
@@ -124,33 +146,18 @@ RunStats run_resumable(const Construction& c, const Built& built, int n_max, Gra
     }
   } end_progress{opt.progress};
   RunStats total;
-  std::vector<Graph> batch, shard;
-  std::size_t next = 0;  // in batch
-  bool exhausted = false;
-  for (std::uint64_t k = 0; !exhausted; ++k) {
-    shard.clear();
-    while (shard.size() < so.shard_graphs) {
-      if (next == batch.size()) {
-        next = 0;
-        if (!source.next_batch(batch)) {
-          exhausted = true;
-          batch.clear();
-          break;
-        }
-        if (batch.empty()) continue;
-      }
-      shard.push_back(batch[next++]);
-    }
-    if (shard.empty()) break;
+  ShardCutter cutter(source, so.shard_graphs);
+  std::vector<Graph> shard;
+  for (std::uint64_t k = 0; cutter.next(shard); ++k) {
     RunStats part;
-    if (const auto it = done.find(k); it != done.end()) {
-      part = it->second;
+    if (const RunStats* recorded = state.find(k)) {
+      part = *recorded;
     } else {
       if (opt.stop && opt.stop->load()) throw interrupted();
       inner.first_index = k * so.shard_graphs;
       auto list = list_source(shard, source.describe());
       part = run_sweep(c, built, n_max, *list, inner);
-      append_line(so.state, Json{{"shard", k}, {"stats", stats_to_json(part)}}.dump() + "\n");
+      state.record(k, part);
     }
     if (opt.progress) opt.progress->add(static_cast<std::uint64_t>(part.graphs), static_cast<std::uint64_t>(part.queries));
     merge_stats(total, part);

@@ -8,6 +8,7 @@
 // (a kill during the write) is dropped on loading and the file cut back to its last whole line.
 #pragma once
 #include <atomic>
+#include <map>
 #include <string>
 
 #include "report.hpp"
@@ -19,6 +20,33 @@ struct ShardOptions {
   std::string state;             // the state file (created if missing)
   std::string fingerprint;       // what the run is: a state written by another run is refused (usage_error)
   std::uint64_t shard_graphs = 1000;
+};
+
+// The state file: what an earlier run of the same command finished (loaded, a torn last line cut off; a
+// state of another run refused), and each newly finished shard appended. An empty path records nothing.
+class StateFile {
+ public:
+  explicit StateFile(const ShardOptions& so);
+  const RunStats* find(std::uint64_t shard) const;  // nullptr: not finished yet
+  void record(std::uint64_t shard, const RunStats& stats);
+
+ private:
+  std::string path_;
+  std::map<std::uint64_t, RunStats> done_;
+};
+
+// Cuts a source into shards of `size` consecutive graphs (the last may be shorter).
+class ShardCutter {
+ public:
+  ShardCutter(GraphSource& source, std::uint64_t size) : source_(source), size_(size) {}
+  bool next(std::vector<Graph>& shard);  // false when the source is exhausted
+
+ private:
+  GraphSource& source_;
+  std::uint64_t size_;
+  std::vector<Graph> batch_;
+  std::size_t next_ = 0;
+  bool exhausted_ = false;
 };
 
 // run_sweep over `source`, shard by shard in stream order: shards recorded in the state are not run again;

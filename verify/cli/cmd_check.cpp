@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "distributed.hpp"
 #include "regressions.hpp"
 #include "report.hpp"
 
@@ -16,9 +17,10 @@ std::unique_ptr<Progress> progress_meter(const Context& ctx, bool quiet) {
   return std::make_unique<Progress>(quiet ? nullptr : &ctx.err, terminal);
 }
 
-int default_jobs() {
+int default_jobs() {  // the hardware threads; under mpirun, shared by the worker ranks (rank 0 only hands out shards)
   const unsigned h = std::thread::hardware_concurrency();
-  return h == 0 ? 1 : static_cast<int>(h);
+  const int ranks = std::max(1, mpi_world().size - 1);
+  return std::max(1, (h == 0 ? 1 : static_cast<int>(h)) / ranks);
 }
 
 CheckOptions CheckCliOptions::options() const {

@@ -8,7 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "report.hpp"
-#include "shards.hpp"
+#include "distributed.hpp"
 
 #include <csignal>
 
@@ -89,7 +89,7 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   }
   const auto start = std::chrono::steady_clock::now();
   RunStats s;
-  if (o.state.empty()) {
+  if (o.state.empty() && mpi_world().size <= 1) {
     s = run_sweep(c, built, o.n, *source, ro);
   } else {
     ShardOptions so;
@@ -105,8 +105,9 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
     ro.stop = &stop_requested;
+    std::optional<RunStats> merged;
     try {
-      s = run_resumable(c, built, o.n, *source, ro, so);
+      merged = run_distributed(c, built, o.n, *source, ro, so);
     } catch (const interrupted&) {
       ctx.err << "exactformer: interrupted; every finished shard is in " << o.state << ": the same command resumes\n";
       ctx.err.flush();
@@ -116,6 +117,8 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
     }
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
+    if (!merged) return 0;  // an MPI worker: rank 0 reports
+    s = *merged;
   }
   EXACTFORMER_REQUIRE(s.graphs > 0 || o.allow_empty, "no graphs read from " + source->describe() + " (--allow-empty accepts that)");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
