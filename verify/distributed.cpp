@@ -137,7 +137,7 @@ RunStats coordinate(const Construction& c, const Built& built, int n_max, GraphS
   EXACTFORMER_REQUIRE(so.shard_graphs > 0, "shards must hold at least one graph");
   EXACTFORMER_ASSERT(!opt.answers, "answers are not gathered over MPI");
   StateFile state(so);
-  if (opt.progress) opt.progress->begin(source.describe(), source.size());
+  const ProgressScope meter(opt.progress, source.describe(), source.size());
   ShardCutter cutter(source, so.shard_graphs);
   std::map<std::uint64_t, RunStats> results;  // finished shards, merged in order below
   std::map<std::uint64_t, std::pair<bool, std::string>> errors;
@@ -201,7 +201,6 @@ RunStats coordinate(const Construction& c, const Built& built, int n_max, GraphS
     hand_out(from);
   }
   merge_ready();
-  if (opt.progress) opt.progress->end();
   if (error) {
     if (error->first) throw usage_error(error->second);
     throw internal_error(error->second);

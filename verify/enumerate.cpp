@@ -78,7 +78,7 @@ std::vector<Graph> labelled_graphs(int n_min, int n_max) {
 }
 
 Graph binomial_tree(int k) {
-  EXACTFORMER_REQUIRE(k >= 0 && k <= 6, "binomial_tree needs 0 <= k <= 6");
+  EXACTFORMER_REQUIRE(k >= 0 && (1 << k) <= kMaxVertices, "binomial_tree needs 2^k <= " + std::to_string(kMaxVertices));
   Graph g(1 << k);
   for (int j = 1; j <= k; ++j) {
     // G_j on the top 2^j labels: G_(j-1) on the top 2^(j-1) of them, and a leaf v under each v + 2^(j-1).

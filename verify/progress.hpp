@@ -37,6 +37,22 @@ class Progress {
   std::mutex mutex_;
 };
 
+// One sweep on a meter (or none): begin() now, end() when the scope is left, thrown out of included.
+class ProgressScope {
+ public:
+  ProgressScope(Progress* p, std::string what, std::optional<std::uint64_t> total) : p_(p) {
+    if (p_) p_->begin(std::move(what), total);
+  }
+  ~ProgressScope() {
+    if (p_) p_->end();
+  }
+  ProgressScope(const ProgressScope&) = delete;
+  ProgressScope& operator=(const ProgressScope&) = delete;
+
+ private:
+  Progress* p_;
+};
+
 // "1,234,567"
 std::string with_commas(std::uint64_t x);
 

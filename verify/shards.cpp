@@ -138,13 +138,7 @@ RunStats run_resumable(const Construction& c, const Built& built, int n_max, Gra
   StateFile state(so);
   RunOptions inner = opt;
   inner.progress = nullptr;
-  if (opt.progress) opt.progress->begin(source.describe(), source.size());
-  struct EndProgress {
-    Progress* p;
-    ~EndProgress() {
-      if (p) p->end();
-    }
-  } end_progress{opt.progress};
+  const ProgressScope meter(opt.progress, source.describe(), source.size());
   RunStats total;
   ShardCutter cutter(source, so.shard_graphs);
   std::vector<Graph> shard;

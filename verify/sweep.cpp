@@ -84,6 +84,7 @@ struct GraphOutcome {
   std::optional<Q> min_margin;
   std::vector<Answer> answers;  // RunOptions::answers: the first edge order's, per query
   std::vector<long> truth;
+  std::vector<Query> asked;
 };
 
 // Per-thread state.
@@ -96,7 +97,11 @@ class Worker {
 
   GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
     GraphOutcome out;
-    const std::vector<Query>& queries = this->queries(g.n());
+    const std::vector<Query>& queries =
+        opt_.queries_per_graph > 0 && opt_.queries_per_graph < query_count(task_, g.n())
+            ? (sampled_ = sample_queries(task_, g.n(), opt_.queries_per_graph, opt_.query_seed * 0x100000001b3ULL + seq))
+            : this->queries(g.n());
+    if (opt_.answers) out.asked = queries;
     std::vector<long>& expected = expected_;
     expected.clear();
     for (const Query& q : queries) expected.push_back(task_.solve(g, q));
@@ -108,7 +113,9 @@ class Worker {
 
     eval_.reset();  // per-graph statistics must not depend on which thread ran what
     certified_.reset();
-    const bool crosscheck = opt_.fast_path && !opt_.fixed_point && opt_.crosscheck_every > 0 && seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
+    const long tokens = g.n() + static_cast<long>(orders[0].size()) + 1 + built_.model.pause_tokens;
+    const bool crosscheck = opt_.fast_path && !opt_.fixed_point && opt_.crosscheck_every > 0 && tokens <= opt_.crosscheck_max_tokens &&
+                            seq % static_cast<std::uint64_t>(opt_.crosscheck_every) == 0;
     const std::size_t crosscheck_stride = std::max<std::size_t>(1, (queries.size() + 3) / 4);  // at most 4 queries per such graph
     const std::size_t crosscheck_order = crosscheck ? seq / static_cast<std::uint64_t>(opt_.crosscheck_every) % orders.size() : 0;
     for (std::size_t oi = 0; oi < orders.size(); ++oi) {
@@ -196,6 +203,7 @@ class Worker {
   bool certified_only_;                // softmax(β) heads: every item is certified
   std::vector<std::vector<Query>> queries_by_n_;  // [n]: every query on n vertices
   std::vector<long> expected_;                    // [query] of the current graph
+  std::vector<Query> sampled_;                    // the current graph's queries when they are sampled
   Input input_;                                   // the current token matrix
 };
 
@@ -211,13 +219,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
   RunStats stats;
   std::vector<Graph> batch;
   std::uint64_t base = opt.first_index;
-  if (opt.progress) opt.progress->begin(source.describe(), source.size());
-  struct EndProgress {
-    Progress* p;
-    ~EndProgress() {
-      if (p) p->end();
-    }
-  } end_progress{opt.progress};
+  const ProgressScope meter(opt.progress, source.describe(), source.size());
   while (source.next_batch(batch)) {
     for (const Graph& g : batch)
       EXACTFORMER_REQUIRE(g.n() <= n_max, "graph " + to_graph6(g) + " has " + std::to_string(g.n()) +
@@ -251,7 +253,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
     const std::size_t stop = opt.stop_at_first ? std::min(first_bad.load() + 1, batch.size()) : batch.size();
     for (std::size_t i = 0; i < stop; ++i) {
       const GraphOutcome& o = outcomes[i];
-      if (opt.answers) opt.answers(batch[i], workers.front()->queries(batch[i].n()), o.answers, o.truth);
+      if (opt.answers) opt.answers(batch[i], o.asked, o.answers, o.truth);
       RunStats one;  // this graph's part, added as any later part of the stream is
       one.graphs = 1;
       one.queries = o.queries;

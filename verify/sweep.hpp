@@ -64,6 +64,12 @@ struct RunOptions {
   // The stream index of the source's first graph (seeds each graph's edge shuffles and the crosscheck sample):
   // a shard of a longer stream passes its offset, so that it runs exactly as inside the whole stream.
   std::uint64_t first_index = 0;
+  // > 0: this many queries per graph, sampled (seeded by query_seed and the graph's stream index), not every one.
+  std::uint64_t queries_per_graph = 0;
+  std::uint64_t query_seed = 0;
+  // The GMP crosscheck skips sequences longer than this: a from-scratch GMP pass costs ~T^2 per head and layer
+  // (minutes at T = 600 for the deepest models). The fast path stays overflow-checked whatever T is.
+  int crosscheck_max_tokens = 600;
   // Set (by a signal handler): workers skip the graphs not yet started and run_sweep throws `interrupted`.
   const std::atomic<bool>* stop = nullptr;
 };

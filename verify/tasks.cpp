@@ -1,6 +1,8 @@
 // The task table (verify/tasks.hpp).
 #include "tasks.hpp"
 
+#include <set>
+
 #include "exactformer/errors.hpp"
 #include "solvers.hpp"
 
@@ -59,6 +61,29 @@ std::vector<Query> all_queries(const Task& task, int n) {
     for (int u = 0; u < n; ++u)
       for (int v = 0; v < n; ++v) out.push_back(Query{{u, v}});
   }
+  return out;
+}
+
+std::uint64_t query_count(const Task& task, int n) {
+  const auto m = static_cast<std::uint64_t>(n);
+  return task.arity == 0 ? 1 : task.arity == 1 ? m : m * m;
+}
+
+std::vector<Query> sample_queries(const Task& task, int n, std::uint64_t k, std::uint64_t seed) {
+  const std::uint64_t total = query_count(task, n);
+  if (k >= total) return all_queries(task, n);
+  std::set<std::uint64_t> chosen;  // indices into all_queries order
+  std::uint64_t state = seed;
+  while (chosen.size() < k) {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    chosen.insert((z ^ (z >> 31)) % total);
+  }
+  std::vector<Query> out;
+  const auto m = static_cast<std::uint64_t>(n);
+  for (const std::uint64_t i : chosen)
+    out.push_back(task.arity == 1 ? Query{{static_cast<int>(i)}} : Query{{static_cast<int>(i / m), static_cast<int>(i % m)}});
   return out;
 }
 

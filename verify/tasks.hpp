@@ -2,6 +2,7 @@
 // solvers.cpp or beside its row in tasks.cpp), and hand-worked examples its solver must reproduce (tested
 // for every task by tests/test_solvers.cpp). A new task is one row in tasks.cpp.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -29,5 +30,9 @@ const Task& find_task(std::string_view name);  // usage_error if unknown
 
 // Every query of the task on a graph with n vertices: (), (v) for each v, or (u, v) for each ordered pair.
 std::vector<Query> all_queries(const Task& task, int n);
+// The number of those queries (1, n or n^2).
+std::uint64_t query_count(const Task& task, int n);
+// k of them, distinct, chosen by `seed` (splitmix64) and listed in all_queries order; all of them if k >= their number.
+std::vector<Query> sample_queries(const Task& task, int n, std::uint64_t k, std::uint64_t seed);
 
 }  // namespace exactformer

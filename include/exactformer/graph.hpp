@@ -1,4 +1,4 @@
-// Simple undirected graphs on vertices 0..n-1 (n <= 64), graph6 I/O, and the token sequence.
+// Simple undirected graphs on vertices 0..n-1 (n <= kMaxVertices), graph6 I/O, and the token sequence.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,26 +9,29 @@
 
 namespace exactformer {
 
-inline constexpr int kMaxVertices = 64;
+// The largest graph: an adjacency bit matrix of n^2 bits (2 MiB at 4096). Exhaustive sources stop far below;
+// families and random graphs reach it, for models affordable there (verify --n).
+inline constexpr int kMaxVertices = 4096;
 
 class Graph {
  public:
   Graph() = default;
   explicit Graph(int n);
   int n() const { return n_; }
-  bool has_edge(int a, int b) const { return a != b && ((adj_[static_cast<std::size_t>(a)] >> b) & 1U) != 0; }
+  bool has_edge(int a, int b) const { return a != b && ((adj_[word(a, b)] >> (b & 63)) & 1U) != 0; }
   void add_edge(int a, int b);
   void remove_edge(int a, int b);
   // Undirected edges (a, b), a < b, in lexicographic order: the default edge-token order.
   std::vector<std::pair<int, int>> edges() const;
-  std::uint64_t row(int v) const { return adj_[static_cast<std::size_t>(v)]; }
   // The graph with vertex v deleted and vertices above it renumbered down by one.
   Graph without_vertex(int v) const;
   friend bool operator==(const Graph&, const Graph&) = default;
 
  private:
+  std::size_t word(int a, int b) const { return static_cast<std::size_t>(a) * words_ + static_cast<std::size_t>(b >> 6); }
   int n_ = 0;
-  std::vector<std::uint64_t> adj_;
+  std::size_t words_ = 0;            // 64-bit words per adjacency row
+  std::vector<std::uint64_t> adj_;   // row a, bit b: {a, b} is an edge
 };
 
 // graph6 (nauty's formats.txt): N(n) then the upper triangle column by column, (0,1),(0,2),(1,2),(0,3),...

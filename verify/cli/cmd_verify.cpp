@@ -37,6 +37,8 @@ struct VerifyOptions {
   std::string answers;
   std::string state;
   long shard_graphs = 1000;
+  long queries = 0;
+  long query_seed = 1;
   bool allow_empty = false;
   bool quiet = false;
 };
@@ -59,6 +61,12 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   ro.edge_orders = o.orders;
   ro.fast_path = !o.gmp_only;
   ro.max_rung = o.mode.max_rung();
+  ro.queries_per_graph = static_cast<std::uint64_t>(o.queries);
+  ro.query_seed = static_cast<std::uint64_t>(o.query_seed);
+  const Task& task = find_task(c.task());
+  EXACTFORMER_REQUIRE(o.queries > 0 || query_count(task, o.n) <= 1000000,
+                      "--n " + std::to_string(o.n) + ": " + std::to_string(query_count(task, o.n)) +
+                          " queries per graph; sample them with --queries K");
   const std::unique_ptr<Progress> progress = progress_meter(ctx, o.quiet);
   ro.progress = progress.get();
   std::string answers;  // JSONL: one line per graph and query
@@ -79,6 +87,8 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   if (o.graphs == "labelled") {
     EXACTFORMER_REQUIRE(o.n <= 11, "--graphs labelled needs --n <= 11 (2^55 graphs at n = 11)");
     source = labelled_source(1, o.n);
+  } else if (is_generated_spec(o.graphs)) {
+    source = generated_source(o.graphs);
   } else if (o.graphs == "-") {
     source = graph6_source(std::cin, "graph6 from stdin (one labelling per line as given)", o.n);
   } else {
@@ -97,7 +107,8 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
     so.shard_graphs = static_cast<std::uint64_t>(o.shard_graphs);
     so.fingerprint = "verify " + c.name() + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
                      (o.graphs == "labelled" || o.graphs == "-" ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
-                     " --edge-orders " + std::to_string(o.orders) + (o.gmp_only ? " --gmp-only" : "") + " --max-bits " +
+                     " --edge-orders " + std::to_string(o.orders) + " --queries " + std::to_string(o.queries) + " --query-seed " +
+                     std::to_string(o.query_seed) + (o.gmp_only ? " --gmp-only" : "") + " --max-bits " +
                      std::to_string(kRungBits[ro.max_rung]);
     struct sigaction sa {};
     sa.sa_handler = request_stop;
@@ -181,7 +192,9 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   auto* verify = app.add_subcommand("verify", "run one construction on every graph of a stream and every query");
   verify->add_option("construction", vo.construction, "construction name (see `list`)")->required();
   verify->add_option("--n", vo.n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
-  verify->add_option("--graphs", vo.graphs, "labelled (every labelled graph with 1..N vertices), a graph6 FILE, or - for stdin")->check(non_empty)
+  verify->add_option("--graphs", vo.graphs,
+                     "labelled (every labelled graph with 1..N vertices), a graph6 FILE, - for stdin, family:NAME:N (path, cycle, "
+                     "star, empty, two_cycles), family:binomial:K, random:gnp:N:P:COUNT:SEED or random:gnm:N:M:COUNT:SEED")->check(non_empty)
       ->capture_default_str();
   vo.mode.add_to(verify);
   verify->add_option("--code-bits-offset", vo.code_bits_offset, "build with k(n) + OFFSET code bits (e.g. -1: one below the bound)")
@@ -194,6 +207,9 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   verify->add_option("--answers", vo.answers,
                      "write every (graph, query)'s answer on the lexicographic edge order as JSONL to FILE (runs every graph and query)")
       ->check(non_empty);
+  verify->add_option("--queries", vo.queries, "K queries per graph, sampled with --query-seed (default: every query)")
+      ->check(CLI::Range(1L, 1000000000L));
+  verify->add_option("--query-seed", vo.query_seed, "seed of the sampled queries")->check(CLI::Range(0L, 1L << 62))->capture_default_str();
   verify->add_option("--state", vo.state,
                      "resumable: record each finished shard in FILE; the same command after an interruption resumes")
       ->check(non_empty);

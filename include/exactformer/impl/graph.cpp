@@ -1,32 +1,38 @@
 // Graph, tokens and queries (include/exactformer/graph.hpp).
 #include "exactformer/graph.hpp"
 #include <algorithm>
+#include <bit>
 
 #include "exactformer/errors.hpp"
 
 namespace exactformer {
 
-Graph::Graph(int n) : n_(n), adj_(static_cast<std::size_t>(n), 0) {
+Graph::Graph(int n) : n_(n) {
   EXACTFORMER_REQUIRE(n >= 0 && n <= kMaxVertices, "n = " + std::to_string(n) + " is outside 0.." + std::to_string(kMaxVertices));
+  words_ = static_cast<std::size_t>((n + 63) / 64);
+  adj_.assign(static_cast<std::size_t>(n) * words_, 0);
 }
 
 void Graph::add_edge(int a, int b) {
   EXACTFORMER_ASSERT(a != b && a >= 0 && b >= 0 && a < n_ && b < n_, "bad edge");
-  adj_[static_cast<std::size_t>(a)] |= std::uint64_t{1} << b;
-  adj_[static_cast<std::size_t>(b)] |= std::uint64_t{1} << a;
+  adj_[word(a, b)] |= std::uint64_t{1} << (b & 63);
+  adj_[word(b, a)] |= std::uint64_t{1} << (a & 63);
 }
 
 void Graph::remove_edge(int a, int b) {
   EXACTFORMER_ASSERT(a != b && a >= 0 && b >= 0 && a < n_ && b < n_, "bad edge");
-  adj_[static_cast<std::size_t>(a)] &= ~(std::uint64_t{1} << b);
-  adj_[static_cast<std::size_t>(b)] &= ~(std::uint64_t{1} << a);
+  adj_[word(a, b)] &= ~(std::uint64_t{1} << (b & 63));
+  adj_[word(b, a)] &= ~(std::uint64_t{1} << (a & 63));
 }
 
 std::vector<std::pair<int, int>> Graph::edges() const {
   std::vector<std::pair<int, int>> out;
   for (int a = 0; a < n_; ++a)
-    for (int b = a + 1; b < n_; ++b)
-      if (has_edge(a, b)) out.emplace_back(a, b);
+    for (std::size_t w = static_cast<std::size_t>(a + 1) >> 6; w < words_; ++w)  // set bits only: sparse graphs at large n
+      for (std::uint64_t bits = adj_[static_cast<std::size_t>(a) * words_ + w]; bits != 0; bits &= bits - 1) {
+        const int b = static_cast<int>(w * 64) + std::countr_zero(bits);
+        if (b > a) out.emplace_back(a, b);
+      }
   return out;
 }
 
