@@ -91,7 +91,9 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"verify", "edge_existence", "--n", "5", "--graphs", too_large},
       {"verify", "edge_existence", "--n", "5", "--graphs", "no_such_file.g6"},
       {"verify", "edge_existence", "--n", "0"},
-      {"verify", "edge_existence", "--n", "65"},
+      {"verify", "edge_existence", "--n", "4097"},
+      {"verify", "connectivity_hook_shortcut", "--n", "2048"},  // 4M queries per graph: --queries K
+      {"verify", "node_count", "--n", "8", "--graphs", "random:gnp:8:2:1:1"},
       {"verify", "edge_existence", "--n", "12"},  // labelled enumeration stops at 11
       {"verify", "no_such_construction", "--n", "4"},
       {"check", "no.such.check"},
