@@ -1,10 +1,13 @@
 // exactformer bench: the double, fast exact and GMP paths on one stream, side by side.
+#include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
 #include "bench.hpp"
 #include "cli/commands.hpp"
 #include "enumerate.hpp"
+#include "sweep.hpp"
 
 namespace exactformer::cli {
 namespace {
@@ -45,6 +48,56 @@ int run_bench(const std::vector<std::string>& names, int n, const Context& ctx) 
   return 0;
 }
 
+// Per-pair time against n: each construction (hard attention) built for n = 8, 16, ... up to its max_build_n and
+// `n_max`, run on the path P_n with 8 sampled pairs and one edge order (the fast exact path, `threads` threads); the
+// series stops at the first n that takes longer than `budget` seconds. The slope of log(time per pair) against log n
+// is a least-squares fit over the measured points.
+int run_scaling(const std::vector<std::string>& names, int n_max, double budget, const Context& ctx) {
+  std::ostream& out = ctx.out;
+  out << "Per-pair time against n: the path P_n, 8 sampled queries, one edge order, hard attention, fast exact path, "
+      << default_jobs() << " threads; each n stops the series if it took over " << budget << " s.\n\n"
+      << "| construction | n: µs/pair | log-log slope |\n|---|---|---:|\n";
+  for (const auto& name : names) {
+    const Construction& c = ctx.registry.find(name);
+    std::vector<std::pair<double, double>> points;  // (log n, log seconds per pair)
+    std::string cells;
+    for (int n = 8; n <= std::min(n_max, c.max_build_n()); n *= 2) {
+      const auto start = std::chrono::steady_clock::now();
+      const Built built = c.build(n, Variant::hard());
+      auto source = list_source({path_graph(n)}, "P_n");
+      RunOptions ro;
+      ro.jobs = default_jobs();
+      ro.edge_orders = 1;
+      ro.queries_per_graph = 8;
+      ro.crosscheck_every = 0;
+      const auto sweep_start = std::chrono::steady_clock::now();
+      const RunStats r = run_sweep(c, built, n, *source, ro);
+      const auto end = std::chrono::steady_clock::now();
+      const double per_pair = std::chrono::duration<double>(end - sweep_start).count() / static_cast<double>(std::max(1L, r.queries));
+      std::ostringstream cell;
+      cell << (cells.empty() ? "" : ", ") << n << ": " << std::fixed << std::setprecision(1) << 1e6 * per_pair
+           << (r.failure ? " (WRONG)" : "");
+      cells += cell.str();
+      points.emplace_back(std::log(n), std::log(per_pair));
+      if (std::chrono::duration<double>(end - start).count() > budget) break;
+    }
+    double slope = 0;
+    if (points.size() >= 2) {
+      double mx = 0, my = 0;
+      for (const auto& [x, y] : points) mx += x, my += y;
+      mx /= static_cast<double>(points.size());
+      my /= static_cast<double>(points.size());
+      double sxy = 0, sxx = 0;
+      for (const auto& [x, y] : points) sxy += (x - mx) * (y - my), sxx += (x - mx) * (x - mx);
+      slope = sxy / sxx;
+    }
+    std::ostringstream sl;
+    sl << std::fixed << std::setprecision(2) << slope;
+    out << "| " << c.name() << " | " << cells << " | " << (points.size() >= 2 ? sl.str() : "—") << " |" << std::endl;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Command add_bench(CLI::App& app, const Context& ctx) {
@@ -53,9 +106,16 @@ Command add_bench(CLI::App& app, const Context& ctx) {
   auto* bench_cmd = app.add_subcommand("bench", "throughput of the double, fast exact and GMP paths on one stream, side by side");
   bench_cmd->add_option("constructions", *names, "constructions (default: all)");
   bench_cmd->add_option("--n", *n, "every labelled graph with 1..N vertices")->check(CLI::Range(1, 7))->capture_default_str();
-  return {bench_cmd, [names, n, &ctx] {
+  auto scaling = std::make_shared<int>(0);
+  auto budget = std::make_shared<double>(20);
+  bench_cmd->add_option("--scaling", *scaling, "instead: per-pair time on P_n for n = 8, 16, ... up to N, and its log-log slope")
+      ->check(CLI::Range(8, kMaxVertices));
+  bench_cmd->add_option("--budget", *budget, "--scaling: stop a construction's series after an n that took longer (seconds)")
+      ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+  return {bench_cmd, [names, n, scaling, budget, &ctx] {
             if (names->empty())
               for (const auto& c : ctx.registry.constructions()) names->push_back(c->name());
+            if (*scaling) return run_scaling(*names, *scaling, *budget, ctx);
             return run_bench(*names, *n, ctx);
           }};
 }
