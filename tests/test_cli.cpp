@@ -94,6 +94,7 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"verify", "edge_existence", "--n", "4097"},
       {"verify", "connectivity_hook_shortcut", "--n", "2048"},  // 4M queries per graph: --queries K
       {"verify", "node_count", "--n", "8", "--graphs", "random:gnp:8:2:1:1"},
+      {"verify", "disconnected_nodes", "--n", "64", "--graphs", "family:path:64", "--queries", "4"},  // a set answer fits 62 bits
       {"verify", "edge_existence", "--n", "12"},  // labelled enumeration stops at 11
       {"verify", "no_such_construction", "--n", "4"},
       {"check", "no.such.check"},

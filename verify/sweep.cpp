@@ -216,6 +216,10 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
   for (int j = 0; j < jobs; ++j) workers.push_back(std::make_unique<Worker>(c, built, task, opt));
 
   EXACTFORMER_ASSERT(!opt.answers || !opt.stop_at_first, "recording answers needs every graph and query");
+  // A set answer (bit_set: the sum of 2^u) is a long of 62 usable bits, and so is its solver's.
+  EXACTFORMER_REQUIRE(built.decoder.kind != Decoder::Kind::bit_set || n_max <= 62,
+                      c.name() + ": its answer is a set of vertices as the bits of a 64-bit integer; graphs need n <= 62 (got n <= " +
+                          std::to_string(n_max) + ")");
   RunStats stats;
   std::vector<Graph> batch;
   std::uint64_t base = opt.first_index;
