@@ -76,12 +76,7 @@ static std::vector<std::pair<int, int>> shuffled(std::vector<std::pair<int, int>
 namespace {
 
 struct GraphOutcome {
-  long queries = 0, evaluations = 0, int64_overflows = 0, int128_overflows = 0;
-  long wrong = 0, above = 0, below = 0, undefined = 0;
-  long certified = 0, integrality_broken = 0, undetermined = 0;
-  int bits = 0, integer_bits = 0;
-  std::optional<Counterexample> failure, first_undetermined;
-  std::optional<Q> min_margin;
+  RunStats s;                   // this graph's part of the run's statistics (graphs = 1)
   std::vector<Answer> answers;  // RunOptions::answers: the first edge order's, per query
   std::vector<long> truth;
   std::vector<Query> asked;
@@ -105,7 +100,7 @@ class Worker {
     std::vector<long>& expected = expected_;
     expected.clear();
     for (const Query& q : queries) expected.push_back(task_.solve(g, q));
-    out.queries = static_cast<long>(queries.size());
+    out.s.queries = static_cast<long>(queries.size());
 
     std::vector<std::vector<std::pair<int, int>>> orders{g.edges()};
     if (c_.order_invariant())
@@ -139,20 +134,20 @@ class Worker {
             if (opt_.fixed_point)
               throw usage_error(std::string("FP_p is defined here for weights that are rational on every input; ") + e.what());
             eval_.reset();  // a tier's cache may hold a half-computed row
-            ++out.integrality_broken;
+            ++out.s.integrality_broken;
             got = certified_answer(certified_.run(built_.decoder, x, readout));
           }
         }
-        if (!got.certified && tier >= 1 && opt_.fast_path) ++out.int64_overflows;
-        if (!got.certified && tier == 2 && opt_.fast_path) ++out.int128_overflows;
+        if (!got.certified && tier >= 1 && opt_.fast_path) ++out.s.int64_overflows;
+        if (!got.certified && tier == 2 && opt_.fast_path) ++out.s.int128_overflows;
         if (got.certified) {
-          ++out.certified;
+          ++out.s.certified;
           const CertifiedDecision& d = got.certified->decision;
-          if (d.status == CertifiedDecision::Status::decided && d.margin && (!out.min_margin || *d.margin < *out.min_margin))
-            out.min_margin = d.margin;
-          if (got.undetermined() && !out.first_undetermined)
-            out.first_undetermined = Counterexample{g, order, queries[qi], expected[qi], std::nullopt, built_.variant, got.certificate(expected[qi])};
-          out.undetermined += got.undetermined() ? 1 : 0;
+          if (d.status == CertifiedDecision::Status::decided && d.margin && (!out.s.min_margin || *d.margin < *out.s.min_margin))
+            out.s.min_margin = d.margin;
+          if (got.undetermined() && !out.s.first_undetermined)
+            out.s.first_undetermined = Counterexample{g, order, queries[qi], expected[qi], std::nullopt, built_.variant, got.certificate(expected[qi])};
+          out.s.undetermined += got.undetermined() ? 1 : 0;
         }
         if (crosscheck && oi == crosscheck_order && !got.certified && tier < 2 && qi % crosscheck_stride == 0) {
           const std::vector<Q> fast_row = eval_.last_row(x, readout, tier);
@@ -165,23 +160,25 @@ class Worker {
                                    " slot " + built_.model.layout.column_name(static_cast<int>(c)) + ": " +
                                    to_string(fast_row[c]) + " vs " + to_string(exact_row[c]));
         }
-        ++out.evaluations;
+        ++out.s.evaluations;
         if (opt_.answers && oi == 0) out.answers.push_back(got);
         if (got.fails(expected[qi])) {
-          ++out.wrong;
-          if (!got.value) ++out.undefined;
-          else if (*got.value > expected[qi]) ++out.above;
-          else ++out.below;
-          if (!out.failure)
-            out.failure = Counterexample{g, order, queries[qi], expected[qi], got.value, built_.variant, got.certificate(expected[qi])};
+          ++out.s.failing_evaluations;
+          if (!got.value) ++out.s.answered_undefined;
+          else if (*got.value > expected[qi]) ++out.s.answered_above;
+          else ++out.s.answered_below;
+          if (!out.s.failure)
+            out.s.failure = Counterexample{g, order, queries[qi], expected[qi], got.value, built_.variant, got.certificate(expected[qi])};
         }
-        if (out.failure && opt_.stop_at_first) break;
+        if (out.s.failure && opt_.stop_at_first) break;
       }
-      if (out.failure && opt_.stop_at_first) break;
+      if (out.s.failure && opt_.stop_at_first) break;
     }
     if (opt_.answers) out.truth = expected;
-    out.bits = eval_.max_activation_bits();
-    out.integer_bits = eval_.max_integer_bits();
+    out.s.graphs = 1;
+    out.s.failing_graphs = out.s.failure ? 1 : 0;
+    out.s.max_activation_bits = eval_.max_activation_bits();
+    out.s.max_integer_bits = eval_.max_integer_bits();
     return out;
   }
 
@@ -244,8 +241,8 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
       if (opt.stop && opt.stop->load()) return;
       try {
         outcomes[i] = workers[static_cast<std::size_t>(worker)]->run_graph(batch[i], base + i);
-        if (outcomes[i].failure) lower_first_bad(i);
-        if (opt.progress) opt.progress->add(1, static_cast<std::uint64_t>(outcomes[i].queries));
+        if (outcomes[i].s.failure) lower_first_bad(i);
+        if (opt.progress) opt.progress->add(1, static_cast<std::uint64_t>(outcomes[i].s.queries));
       } catch (...) {
         errors[i] = std::current_exception();
         lower_first_bad(i);
@@ -258,26 +255,7 @@ RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSo
     for (std::size_t i = 0; i < stop; ++i) {
       const GraphOutcome& o = outcomes[i];
       if (opt.answers) opt.answers(batch[i], o.asked, o.answers, o.truth);
-      RunStats one;  // this graph's part, added as any later part of the stream is
-      one.graphs = 1;
-      one.queries = o.queries;
-      one.evaluations = o.evaluations;
-      one.int64_overflows = o.int64_overflows;
-      one.int128_overflows = o.int128_overflows;
-      one.max_activation_bits = o.bits;
-      one.max_integer_bits = o.integer_bits;
-      one.failing_graphs = o.failure ? 1 : 0;
-      one.failing_evaluations = o.wrong;
-      one.answered_above = o.above;
-      one.answered_below = o.below;
-      one.answered_undefined = o.undefined;
-      one.failure = o.failure;
-      one.certified = o.certified;
-      one.integrality_broken = o.integrality_broken;
-      one.undetermined = o.undetermined;
-      one.first_undetermined = o.first_undetermined;
-      one.min_margin = o.min_margin;
-      merge_stats(stats, one);
+      merge_stats(stats, o.s);
     }
     base += batch.size();
     if (stats.failure && opt.stop_at_first) break;
