@@ -53,6 +53,7 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   if (!o.json.empty()) check_output_path(o.json);
   if (!o.answers.empty()) check_output_path(o.answers);
   EXACTFORMER_REQUIRE(o.state.empty() || o.answers.empty(), "--answers is not resumable: give --state or --answers, not both");
+  EXACTFORMER_REQUIRE(o.answers.empty() || mpi_world().size <= 1, "--answers is written by one process: run it without mpirun");
   if (!o.state.empty()) check_output_path(o.state);
   EXACTFORMER_REQUIRE(o.answers.empty() || o.answers != o.json, "--answers and --json name the same file");
   const Built built = c.build(o.n, v);
