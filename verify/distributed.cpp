@@ -80,8 +80,7 @@ void worker(const Construction& c, const Built& built, int n_max, const RunOptio
   }
 }
 
-RunStats coordinate(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                    const ShardOptions& so, const MpiWorld& world);
+RunStats coordinate(GraphSource& source, const RunOptions& opt, const ShardOptions& so, const MpiWorld& world);
 
 }  // namespace
 
@@ -114,7 +113,7 @@ std::optional<RunStats> run_distributed(const Construction& c, const Built& buil
     return std::nullopt;
   }
   try {
-    return coordinate(c, built, n_max, source, opt, so, world);
+    return coordinate(source, opt, so, world);
   } catch (const interrupted&) {
     throw;
   } catch (const std::exception& e) {
@@ -129,12 +128,7 @@ std::optional<RunStats> run_distributed(const Construction& c, const Built& buil
 
 namespace {
 
-RunStats coordinate(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                    const ShardOptions& so, const MpiWorld& world) {
-  (void)c;
-  (void)built;
-  (void)n_max;
-  EXACTFORMER_REQUIRE(so.shard_graphs > 0, "shards must hold at least one graph");
+RunStats coordinate(GraphSource& source, const RunOptions& opt, const ShardOptions& so, const MpiWorld& world) {
   EXACTFORMER_ASSERT(!opt.answers, "answers are not gathered over MPI");
   StateFile state(so);
   const ProgressScope meter(opt.progress, source.describe(), source.size());
@@ -143,7 +137,7 @@ RunStats coordinate(const Construction& c, const Built& built, int n_max, GraphS
   std::map<std::uint64_t, std::pair<bool, std::string>> errors;
   std::uint64_t next_shard = 0, merged = 0;
   bool more = true, stopping = false;
-  int outstanding = 0, idle_workers_stopped = 0;
+  int idle_workers_stopped = 0;
   RunStats total;
   std::optional<std::pair<bool, std::string>> error;
   // Merges every finished shard that is next in order; decides when no further shard is needed.
@@ -176,7 +170,6 @@ RunStats coordinate(const Construction& c, const Built& built, int n_max, GraphS
       Json graphs = Json::array();
       for (const Graph& g : shard) graphs.push_back(to_graph6(g));
       send(to, work, Json{{"shard", k}, {"first_index", k * so.shard_graphs}, {"graphs", graphs}}.dump());
-      ++outstanding;
       return;
     }
     send(to, stop, "");
@@ -186,7 +179,6 @@ RunStats coordinate(const Construction& c, const Built& built, int n_max, GraphS
     int from = 0, tag = 0;
     const std::string body = receive(from, tag, true);
     if (tag == result || tag == failed) {
-      --outstanding;
       const Json r = Json::parse(body);
       const auto k = r.at("shard").get<std::uint64_t>();
       if (tag == result) {

@@ -16,9 +16,8 @@ namespace exactformer {
 std::vector<Token> vocabulary(int arity, int n, int pause_tokens) {
   std::vector<Token> out;
   for (int v = 0; v < n; ++v) out.push_back(Token{TokenKind::vertex, v, -1});
-  for (int b = 0; b < n; ++b)  // lexicographic (a, b), a < b
-    for (int a = 0; a < b; ++a) out.push_back(Token{TokenKind::edge, a, b});
-  std::sort(out.begin() + n, out.end(), [](const Token& x, const Token& y) { return std::pair(x.a, x.b) < std::pair(y.a, y.b); });
+  for (int a = 0; a < n; ++a)  // lexicographic (a, b), a < b
+    for (int b = a + 1; b < n; ++b) out.push_back(Token{TokenKind::edge, a, b});
   Task shape;
   shape.arity = arity;
   for (const Query& q : all_queries(shape, n)) out.push_back(task_token(q));
@@ -49,15 +48,6 @@ struct Tensors {
 
 Json tensor_ref(const std::string& name, const MatQ& m) {
   return Json{{"tensor", name}, {"shape", {m.rows(), m.cols()}}, {"exact", exact_matrix_json(m)}};
-}
-
-const char* mode_name(AttentionKind k) {
-  switch (k) {
-    case AttentionKind::hard: return "hard";
-    case AttentionKind::softmax2: return "softmax2";
-    case AttentionKind::softmax: return "softmax";
-  }
-  return "?";
 }
 
 std::string safetensors_bytes(const Tensors& t, const Json& metadata) {
@@ -133,7 +123,7 @@ ExportedModel export_model(const Construction& c, int n, const Variant& v, const
       const Head& hd = layer.heads[h];
       const std::string p = "layers." + std::to_string(l) + ".heads." + std::to_string(h) + ".";
       Json head{{"name", hd.name},
-                {"mode", mode_name(hd.mode.kind)},
+                {"mode", attention_kind_name(hd.mode.kind)},
                 {"b", hd.mode.b},
                 {"beta", hd.mode.beta.str()},
                 {"mask", hd.mask == Mask::causal ? "causal" : "none"},

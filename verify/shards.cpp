@@ -133,7 +133,6 @@ bool ShardCutter::next(std::vector<Graph>& shard) {
 
 RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
                        const ShardOptions& so) {
-  EXACTFORMER_REQUIRE(so.shard_graphs > 0, "shards must hold at least one graph");
   EXACTFORMER_ASSERT(!opt.answers, "answers are not recorded in a state file");
   StateFile state(so);
   RunOptions inner = opt;

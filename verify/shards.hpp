@@ -38,7 +38,9 @@ class StateFile {
 // Cuts a source into shards of `size` consecutive graphs (the last may be shorter).
 class ShardCutter {
  public:
-  ShardCutter(GraphSource& source, std::uint64_t size) : source_(source), size_(size) {}
+  ShardCutter(GraphSource& source, std::uint64_t size) : source_(source), size_(size) {
+    EXACTFORMER_REQUIRE(size > 0, "shards must hold at least one graph");
+  }
   bool next(std::vector<Graph>& shard);  // false when the source is exhausted
 
  private:

@@ -182,6 +182,8 @@ class Worker {
     return out;
   }
 
+ private:
+  // Every query on n vertices, made once per n.
   const std::vector<Query>& queries(int n) {
     const auto k = static_cast<std::size_t>(n);
     if (queries_by_n_.size() <= k) queries_by_n_.resize(k + 1);
@@ -189,7 +191,6 @@ class Worker {
     return queries_by_n_[k];
   }
 
- private:
   const Construction& c_;
   const Built& built_;
   const Task& task_;

@@ -104,7 +104,7 @@ std::string trace_to_json(const Trace& t) {
     Json heads = Json::array();
     for (const Head& hd : layer.heads)
       heads.push_back(Json{{"name", hd.name},
-                           {"mode", hd.mode.kind == AttentionKind::hard ? "hard" : "softmax2"},
+                           {"mode", attention_kind_name(hd.mode.kind)},
                            {"b", hd.mode.b},
                            {"mask", hd.mask == Mask::none ? "none" : "causal"},
                            {"wq", exact_matrix_json(hd.wq)},

@@ -44,6 +44,16 @@ struct AttentionMode {
   friend bool operator==(const AttentionMode&, const AttentionMode&) = default;
 };
 
+// "hard", "softmax2", "softmax": the mode's name in traces, exports and `list --modes`.
+inline const char* attention_kind_name(AttentionKind k) {
+  switch (k) {
+    case AttentionKind::hard: return "hard";
+    case AttentionKind::softmax2: return "softmax2";
+    case AttentionKind::softmax: return "softmax";
+  }
+  return "?";
+}
+
 enum class Mask { none, causal };
 
 // The number of keys query row `row` sees among `rows` rows: keys 0 .. visible-1.

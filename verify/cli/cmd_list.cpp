@@ -13,8 +13,7 @@ Command add_list(CLI::App& app, const Context& ctx) {
               for (const auto& c : ctx.registry.constructions()) {
                 out << c->name();
                 for (std::size_t i = 0; i < c->modes().size(); ++i) {
-                  const AttentionKind k = c->modes()[i].kind;
-                  out << (i ? "," : " ") << (k == AttentionKind::hard ? "hard" : k == AttentionKind::softmax2 ? "softmax2" : "softmax");
+                  out << (i ? "," : " ") << attention_kind_name(c->modes()[i].kind);
                 }
                 out << "\n";
               }
