@@ -176,10 +176,12 @@ def sequences(model, graphs):
 def run_all(model, graphs, batch_size=4096):
     """{(graph6, query): answer or None} over every graph and query, batched by sequence length."""
     from .graphs import to_graph6
-    out = {}
+    out, names = {}, {}  # names: each graph's graph6, made once (not once per query)
     for _, items in sorted(sequences(model, graphs).items()):
         for k in range(0, len(items), batch_size):
             chunk = items[k:k + batch_size]
             for (g, q), a in zip(chunk, model.answers(chunk)):
-                out[(to_graph6(g), q)] = a
+                if id(g) not in names:
+                    names[id(g)] = to_graph6(g)
+                out[(names[id(g)], q)] = a
     return out

@@ -118,8 +118,8 @@ def exact_answers(export, graphs, exe):
 
 def replay(export, graphs, dtypes, exact, batch_size=4096, tie_rtol=None):
     """Per dtype: {dtype, pairs, wrong, first_wrong, seconds}."""
-    stream = [(g, to_graph6(g), q) for g in graphs for q in queries(export.arity, g.n)]
-    missing = next(((g6, q) for _, g6, q in stream if (g6, q) not in exact), None)
+    stream = [(g6, q) for g, g6 in ((g, to_graph6(g)) for g in graphs) for q in queries(export.arity, g.n)]
+    missing = next((key for key in stream if key not in exact), None)
     if missing:
         raise InputError(f"the exact answers lack graph {missing[0][:40]!r} query {list(missing[1])}")
     rows = []
@@ -128,7 +128,7 @@ def replay(export, graphs, dtypes, exact, batch_size=4096, tie_rtol=None):
         start = time.perf_counter()
         got = run_all(model, graphs, batch_size)
         seconds = time.perf_counter() - start
-        wrong = [(g6, q) for _, g6, q in stream if got[(g6, q)] != exact[(g6, q)]]
+        wrong = [key for key in stream if got[key] != exact[key]]
         first = None
         if wrong:
             g6, q = wrong[0]
