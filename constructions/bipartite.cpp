@@ -15,6 +15,7 @@
 // K = ceil(log2 m), m the largest odd number <= n (no odd cycle is longer): L = K + 3.
 // softmax2: b(n) = ceil(log2(12 n T)) (two attention outputs are summed before each threshold).
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -159,6 +160,15 @@ class Bipartite final : public Construction {
       if (t.kind == TokenKind::vertex) row.set(E0, t.a, 1);
     };
     built.decoder = Decoder{Decoder::Kind::is_zero, {o_odd}};
+    if (v.proven_hard())  // o_odd = #{v : some closed walk of odd length <= 2^k passes v}/T
+      built.readout_claim = [k](const Graph& g, const Query&) {
+        long odd_vertices = 0;
+        for (int u = 0; u < g.n(); ++u) {
+          const int walk = claims::shortest_odd_closed_walk(g, u);
+          odd_vertices += walk >= 0 && walk <= (1L << k);
+        }
+        return std::vector<Q>{claims::ratio(odd_vertices, claims::sequence_length(g, 0))};
+      };
     return built;
   }
 

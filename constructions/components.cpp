@@ -9,6 +9,7 @@
 // Decoder o_comp / o_task if it is an integer (= sum_v 1/|C(v)| = c), else undefined: an undercounted
 // |R_v| makes the ratio a non-integer or too large, never silently rounded. L = ceil(log2(n-1)) + 3.
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -58,6 +59,11 @@ class Components final : public Construction {
     built.variant = mode.str() + ", " + std::to_string(k) + " squarings";
     built.embed = [rs](const Token& t, RowWriter& row) { reach::embed_incidence(rs, t, row); };
     built.decoder = Decoder{Decoder::Kind::exact_ratio, {o_comp, o_task}};
+    if (v.proven_hard())  // o_comp = c/T (every |R_v| = |C(v)|), o_task = 1/T
+      built.readout_claim = [](const Graph& g, const Query&) {
+        const long T = claims::sequence_length(g, 0);
+        return std::vector<Q>{claims::ratio(claims::components(g), T), claims::ratio(1, T)};
+      };
     return built;
   }
 

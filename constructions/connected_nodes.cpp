@@ -20,6 +20,7 @@
 // softmax2(b): integer scores with gap 1 and values in [0, 1]; b(n) = ceil(log2(3 (n + 1) T_max)) keeps
 // members >= 2/c and non-members <= 1/c (docs page); head "present" is uniform, exact in either mode.
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -120,6 +121,13 @@ class ConnectedNodes final : public Construction {
       if (t.kind == TokenKind::task) row.set(TV, t.a, 1);
     };
     built.decoder = Decoder{Decoder::Kind::bit_set, components_of(ans)};
+    if (v.proven_hard())  // ans_w = [w in N(v)] (disconnected: [w a vertex of G, w not in N[v]]), for w < n
+      built.readout_claim = [n, complement = complement_](const Graph& g, const Query& query) {
+        const int u = query.args[0];
+        std::vector<Q> bits;
+        for (int w = 0; w < n; ++w) bits.emplace_back((complement ? w < g.n() && w != u && !g.has_edge(u, w) : g.has_edge(u, w)) ? 1 : 0);
+        return bits;
+      };
     return built;
   }
 

@@ -34,6 +34,7 @@
 // d_v = 3), values (RT, is_vertex, is_edge) -> (C1, C2, CE) = (c, n', |E|) / T, no MLP. Decoder positive_rank
 // [CE - C2 + C1 > 0] = [|E| - n + c > 0] (a forest has |E| = n - c exactly).
 #include "exactformer/construction.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -385,6 +386,16 @@ class HookShortcut final : public Construction {
     built.decoder = readout_ == Readout::cycles ? Decoder{Decoder::Kind::positive_rank, {CE, C2, C1}}  // [|E| - n + c > 0]
                     : count_                    ? Decoder{Decoder::Kind::exact_ratio, {C1, C2}}
                                                 : Decoder{Decoder::Kind::threshold_half, {ANS}};
+    if (v.proven_hard())  // connectivity: ANS = [s, t connected]; components: (C1, C2) = (c, 1)/(n' + 1); cycles: (CE, C2, C1) = (|E|, n', c)/T
+      built.readout_claim = [readout = readout_](const Graph& g, const Query& query) {
+        switch (readout) {
+          case Readout::connectivity: return std::vector<Q>{Q(claims::connected(g, query.args[0], query.args[1]) ? 1 : 0)};
+          case Readout::components: return std::vector<Q>{claims::ratio(claims::components(g), g.n() + 1), claims::ratio(1, g.n() + 1)};
+          case Readout::cycles: break;
+        }
+        const long T = claims::sequence_length(g, 0);
+        return std::vector<Q>{claims::ratio(static_cast<long>(g.edges().size()), T), claims::ratio(g.n(), T), claims::ratio(claims::components(g), T)};
+      };
     return built;
   }
 

@@ -31,6 +31,7 @@
 // softmax2(b): integer scores with gaps >= 1 and values in [0, 1]: b(n) = ceil(log2(6 n T)), T the longest
 // sequence with its N' pause tokens.
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -180,6 +181,10 @@ class ConnectivityPause final : public Construction {
       }
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {ans}};
+    if (v.proven_hard())  // the answer row's ans = [t in Ball(s, 2^J)] = [s, t connected]
+      built.readout_claim = [](const Graph& g, const Query& query) {
+        return std::vector<Q>{Q(claims::connected(g, query.args[0], query.args[1]) ? 1 : 0)};
+      };
     return built;
   }
 

@@ -25,6 +25,7 @@
 // Baseline: radius L after L layers: L(n) = max(2, n - 1).
 // softmax2(b): b(n) = ceil(log2(6 n T)), T = n + n(n-1)/2 + 1, keeps members >= 2/(3n) and others <= 1/(3n).
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -107,6 +108,10 @@ class ConnectivityRows final : public Construction {
       }
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {ans}};
+    if (v.proven_hard())  // ans = [t in Ball(s, 2^(L-1))] = [s, t connected] (baseline: Ball(s, L))
+      built.readout_claim = [](const Graph& g, const Query& query) {
+        return std::vector<Q>{Q(claims::connected(g, query.args[0], query.args[1]) ? 1 : 0)};
+      };
     return built;
   }
 

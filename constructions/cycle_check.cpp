@@ -7,6 +7,7 @@
 // Decoder [o_edges - o_vertices + o_comp > 0] = [|E| - n + sum_v 1/|R_v| > 0] = [|E| - n + c >= 1] when the
 // rows are complete (a forest has |E| = n - c exactly; an undercounted |R_v| makes the sum exceed c).
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -58,6 +59,11 @@ class CycleCheck final : public Construction {
     built.variant = mode.str() + ", " + std::to_string(k) + " squarings";
     built.embed = [rs](const Token& t, RowWriter& row) { reach::embed_incidence(rs, t, row); };
     built.decoder = Decoder{Decoder::Kind::positive_rank, {o_edges, o_vertices, o_comp}};
+    if (v.proven_hard())  // (o_edges, o_vertices, o_comp) = (|E|, n', c)/T
+      built.readout_claim = [](const Graph& g, const Query&) {
+        const long T = claims::sequence_length(g, 0);
+        return std::vector<Q>{claims::ratio(static_cast<long>(g.edges().size()), T), claims::ratio(g.n(), T), claims::ratio(claims::components(g), T)};
+      };
     return built;
   }
 

@@ -10,6 +10,7 @@
 // hard: count = 1/(|E|+1). softmax2(b): count = 1/(|E| + 1 + n 2^-b).
 // Decoder round(1/count - 1) is |E| iff n < 2^(b-1): b(n) = floor(log2 n) + 2.
 #include "exactformer/construction.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -53,6 +54,8 @@ class EdgeCount final : public Construction {
 
     built.embed = [type](const Token& t, RowWriter& row) { type.embed(t, row); };
     built.decoder = Decoder{Decoder::Kind::round_inverse_minus_one, {count}};
+    if (v.proven_hard())  // count = 1/(|E| + 1)
+      built.readout_claim = [](const Graph& g, const Query&) { return std::vector<Q>{claims::ratio(1, static_cast<long>(g.edges().size()) + 1)}; };
     return built;
   }
 

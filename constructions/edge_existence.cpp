@@ -17,6 +17,7 @@
 // Decoder [match_ab + match_ba >= 1/2].
 // softmax2(b) is correct when n 2^(3b) + M <= 2^(4b) and 2(n-1) < 2^(3b), M = n(n-1)/2; b(n) is the least such b >= 1.
 #include "exactformer/construction.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -97,6 +98,11 @@ class EdgeExistence final : public Construction {
       }
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {match_ab, match_ba}};
+    if (v.proven_hard())  // match_ab = [the edge token (u, v) exists], match_ba = [(v, u) exists] (edge tokens have a < b)
+      built.readout_claim = [](const Graph& g, const Query& query) {
+        const int u = query.args[0], w = query.args[1];
+        return std::vector<Q>{Q(u < w && g.has_edge(u, w) ? 1 : 0), Q(w < u && g.has_edge(u, w) ? 1 : 0)};
+      };
     return built;
   }
 

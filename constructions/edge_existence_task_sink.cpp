@@ -19,6 +19,7 @@
 // softmax2(1): the M + n tokens below the sink weigh <= 2^(-4 sigma) each, in total <= 1/8: a present edge
 // gives >= 1/(1 + 1/2 + 1/8) > 1/2, an absent one <= 2 (1/8)/(1/2 + 1/8) = 2/5 < 1/2.
 #include "exactformer/construction.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -101,6 +102,11 @@ class EdgeExistenceTaskSink final : public Construction {
       }
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {match_ab, match_ba}};
+    if (v.proven_hard())  // match_ab = [the edge token (u, v) exists], match_ba = [(v, u) exists] (edge tokens have a < b)
+      built.readout_claim = [](const Graph& g, const Query& query) {
+        const int u = query.args[0], w = query.args[1];
+        return std::vector<Q>{Q(u < w && g.has_edge(u, w) ? 1 : 0), Q(w < u && g.has_edge(u, w) ? 1 : 0)};
+      };
     return built;
   }
 

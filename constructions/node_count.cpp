@@ -10,6 +10,7 @@
 // hard: count = 1/(n+1). softmax2(b): count = 1/(n + 1 + |E| 2^-b).
 // Decoder round(1/count - 1) is n iff |E| < 2^(b-1): b(n) = floor(log2 M) + 2 with M = n(n-1)/2.
 #include "exactformer/construction.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -56,6 +57,8 @@ class NodeCount final : public Construction {
 
     built.embed = [type](const Token& t, RowWriter& row) { type.embed(t, row); };
     built.decoder = Decoder{Decoder::Kind::round_inverse_minus_one, {count}};
+    if (v.proven_hard())  // count = 1/(n' + 1), n' = the graph's vertices
+      built.readout_claim = [](const Graph& g, const Query&) { return std::vector<Q>{claims::ratio(1, g.n() + 1)}; };
     return built;
   }
 

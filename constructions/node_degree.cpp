@@ -14,6 +14,7 @@
 // Decoder round((1/inv_a - 1) + (1/inv_b - 1)) = d_a(v) + d_b(v) = deg(v).
 // softmax2(b) is correct when 4(n + M) < 2^(4b), M = n(n-1)/2; b(n) is the least such b >= 1.
 #include "exactformer/construction.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -97,6 +98,11 @@ class NodeDegree final : public Construction {
       }
     };
     built.decoder = Decoder{Decoder::Kind::round_inverse_minus_one, {inv_a, inv_b}};
+    if (v.proven_hard())  // inv_a = 1/(d_a(v) + 1), inv_b = 1/(d_b(v) + 1): edge tokens (v, u), u > v, resp. (u, v), u < v
+      built.readout_claim = [](const Graph& g, const Query& query) {
+        const auto [above, below] = claims::degree_split(g, query.args[0]);
+        return std::vector<Q>{claims::ratio(1, above + 1), claims::ratio(1, below + 1)};
+      };
     return built;
   }
 

@@ -26,6 +26,7 @@
 // softmax2(b): the heads' scores are those of connectivity_squaring's (1 on members, 0 on other vertices,
 // -1 elsewhere), so its b(n) = ceil(log2(6 n T)) keeps every clamp saturated.
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -163,6 +164,11 @@ class ShortestPath final : public Construction {
       }
     };
     built.decoder = Decoder{Decoder::Kind::distance_or_none, {found, dist}};
+    if (v.proven_hard())  // found = [s, t connected]; dist = d(s, t), or 2^levels when t is unreachable (every level adds 2^j, the check 1)
+      built.readout_claim = [levels](const Graph& g, const Query& query) {
+        const int d = claims::distance(g, query.args[0], query.args[1]);
+        return std::vector<Q>{Q(d >= 0 ? 1 : 0), Q(d >= 0 ? d : 1L << levels)};
+      };
     return built;
   }
 

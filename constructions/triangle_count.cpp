@@ -18,6 +18,7 @@
 // Layer 3, head "average" (all scores 0, weights exactly 1/T): third -> o_tri, is_task -> o_task.
 // Decoder exact_ratio o_tri / o_task = (sum_v t_v) / 3 = the number of triangles.
 #include "reach_rows.hpp"
+#include "readout_claims.hpp"
 
 namespace exactformer {
 namespace {
@@ -94,6 +95,11 @@ class TriangleCount final : public Construction {
     built.variant = "hard";
     built.embed = [rs](const Token& t, RowWriter& row) { reach::embed_incidence(rs, t, row); };
     built.decoder = Decoder{Decoder::Kind::exact_ratio, {o_tri, o_task}};
+    if (v.proven_hard())  // o_tri = (sum_v t_v / 3)/T = triangles/T, o_task = 1/T
+      built.readout_claim = [](const Graph& g, const Query&) {
+        const long T = claims::sequence_length(g, 0);
+        return std::vector<Q>{claims::ratio(claims::triangles(g), T), claims::ratio(1, T)};
+      };
     return built;
   }
 

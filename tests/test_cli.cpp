@@ -42,6 +42,7 @@ class BrokenDegree final : public Construction {
     Built b = find_construction("node_degree").build(n, v);
     b.model.layers[0].heads.pop_back();
     b.decoder.slots.pop_back();
+    b.readout_claim = {};  // node_degree's claim is about both heads
     return b;
   }
   Shape claimed(int n, const Variant& v) const override {
@@ -52,11 +53,31 @@ class BrokenDegree final : public Construction {
   }
 };
 
-// The built-ins plus the broken construction: a registry of this test's own.
+// edge_existence with head ab's W_O doubled: match_ab = 2 on a present edge (a, b), so every answer is still
+// right; only its readout claim (match_ab = 1) can tell.
+class DoubledMatch final : public Construction {
+ public:
+  std::string name() const override { return "test_doubled_match"; }
+  std::string task() const override { return "edge_existence"; }
+  std::string summary() const override { return "edge_existence with W_O of head ab doubled (tests only)"; }
+  std::string regime() const override { return "none"; }
+  Built build(int n, const Variant& v) const override {
+    Built b = find_construction("edge_existence").build(n, v);
+    b.model.layers[0].heads[0].wo *= 2;
+    return b;
+  }
+  Shape claimed(int n, const Variant& v) const override { return measure(build(n, v).model); }
+  std::vector<CheckSpec> checks() const override {
+    return {CheckSpec{"test.doubled.match", "right answers off a wrong readout value", "tests/test_cli.cpp", {Variant::hard()}, {}, "", 2, 0, {}}};
+  }
+};
+
+// The built-ins plus the broken constructions: a registry of this test's own.
 const Registry& with_broken() {
   static const Registry r = [] {
     Registry reg = builtin_registry();
     reg.add(std::make_shared<BrokenDegree>());
+    reg.add(std::make_shared<DoubledMatch>());
     return reg;
   }();
   return r;
@@ -78,6 +99,16 @@ TEST_CASE("a broken construction is reported with exit 1 and a counterexample") 
   CHECK(v.code == 1);
   CHECK(v.out.find("expected 1, got 0") != std::string::npos);
   CHECK(v.out.find("FAILS") != std::string::npos);
+}
+
+TEST_CASE("a right answer read off a value the construction does not claim fails, and is shrunk") {
+  const Run v = cli({"verify", "test_doubled_match", "--n", "4"}, with_broken());
+  CHECK(v.code == 1);
+  CHECK(v.out.find("expected 1, got 1") != std::string::npos);
+  CHECK(v.out.find("readout match_ab = 2, claimed 1 breaks the construction's claim") != std::string::npos);
+  const Run r = cli({"check", "test.doubled.match", "--n-max", "4", "--family-n-max", "4"}, with_broken());
+  CHECK(r.code == 1);
+  CHECK(r.out.find("COUNTEREXAMPLE graph6 A_ (n=2") != std::string::npos);  // shrunk to the one edge
 }
 
 TEST_CASE("usage and input errors: one line on stderr, exit 2") {

@@ -52,7 +52,16 @@ TEST_CASE("mutation testing: node count's 15 weight mutants at n = 3 are killed,
   CHECK(r.killed + static_cast<long>(r.survivors.size()) == r.mutants);
   CHECK(r.killed == 14);
   REQUIRE(r.survivors.size() == 1);
-  CAPTURE(r.survivors[0].mutation);
-  CHECK(r.survivors[0].kind == "equivalent");  // W_Q[one] 1 -> 2: every score doubles, the argmax set is the same
+  CAPTURE(r.survivors[0].change);
+  CHECK(r.survivors[0].where == "layer 1 head count W_Q");
+  CHECK(r.survivors[0].kind == "silent");  // W_Q[one] 1 -> 2: every score doubles, the argmax set is the same
+  CHECK(r.kill_rate() == 1.0);
+}
+
+TEST_CASE("mutation testing: edge existence's value-doubling mutants are killed by its readout claim") {
+  // Without the claim, W_V[is_edge] 1 -> 2 and W_O 1 -> 2 of either head keep every answer right (2 >= 1/2).
+  const MutationReport r = mutate(find_construction("edge_existence"), 3, 1);
+  CHECK(r.count("answer-preserving") == 0);
+  CHECK(r.killed > 0);
   CHECK(r.kill_rate() == 1.0);
 }

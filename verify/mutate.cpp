@@ -17,7 +17,7 @@ long MutationReport::count(const std::string& kind) const {
 }
 
 double MutationReport::kill_rate() const {
-  const long relevant = mutants - count("dead") - count("equivalent");
+  const long relevant = mutants - count("dead") - count("silent") - count("absorbed");
   return relevant == 0 ? 1.0 : static_cast<double>(killed) / static_cast<double>(relevant);
 }
 
@@ -26,14 +26,14 @@ namespace {
 // One mutation: applied to a copy of the model; `reads` is the residual column a mutated row reads (-1 if
 // none, or not an attention projection) and `layer` its layer.
 struct Mutation {
-  std::string what;
+  std::string where, change;  // "layer 1 head ab W_K", "[is_task, 4]: -12 -> -11"
   std::size_t layer = 0;
   int reads = -1;
   std::function<void(Model&)> apply;
 };
 
-std::string entry_name(const Layout& layout, const char* matrix, int row, int col, bool rows_are_residual) {
-  return std::string(matrix) + "[" + (rows_are_residual ? layout.column_name(row) : std::to_string(row)) + ", " + std::to_string(col) + "]";
+std::string entry_name(const Layout& layout, int row, int col, bool rows_are_residual) {
+  return "[" + (rows_are_residual ? layout.column_name(row) : std::to_string(row)) + ", " + std::to_string(col) + "]";
 }
 
 // The mutated values of a non-zero entry: 0, -w, w + 1, w - 1, without w itself or repeats.
@@ -57,8 +57,8 @@ std::vector<Mutation> mutations(const Model& m) {
         if (orig == 0) continue;
         for (const Q& v : mutated_values(orig)) {
           Mutation mu;
-          mu.what = where + " " + entry_name(m.layout, name, static_cast<int>(r), static_cast<int>(c), rows_residual) + ": " + orig.str() +
-                    " -> " + v.str();
+          mu.where = where + " " + name;
+          mu.change = entry_name(m.layout, static_cast<int>(r), static_cast<int>(c), rows_residual) + ": " + orig.str() + " -> " + v.str();
           mu.layer = l;
           mu.reads = reads_x ? static_cast<int>(r) : -1;
           mu.apply = [get, r, c, v](Model& x) { get(x)(r, c) = v; };
@@ -71,7 +71,8 @@ std::vector<Mutation> mutations(const Model& m) {
         const Eigen::Index a = s.col(i), b = s.col(i + 1);
         if (w.row(a) == w.row(b)) continue;
         Mutation mu;
-        mu.what = where + " " + name + ": rows " + s.name + "[" + std::to_string(i) + "] and [" + std::to_string(i + 1) + "] swapped";
+        mu.where = where + " " + name;
+        mu.change = "rows " + s.name + "[" + std::to_string(i) + "] and [" + std::to_string(i + 1) + "] swapped";
         mu.layer = l;
         mu.apply = [get, a, b](Model& x) { get(x).row(a).swap(get(x).row(b)); };
         out.push_back(std::move(mu));
@@ -96,7 +97,8 @@ std::vector<Mutation> mutations(const Model& m) {
         if (orig == 0) continue;
         for (const Q& v : mutated_values(orig)) {
           Mutation mu;
-          mu.what = where + " bias[" + std::to_string(c) + "]: " + orig.str() + " -> " + v.str();
+          mu.where = where + " bias";
+          mu.change = "[" + std::to_string(c) + "]: " + orig.str() + " -> " + v.str();
           mu.layer = l;
           mu.apply = [l, k, c, v](Model& x) { x.layers[l].mlp.layers[k].bias(c) = v; };
           out.push_back(std::move(mu));
@@ -134,33 +136,45 @@ Family family(const Construction& c, const Built& built, int n) {
   return f;
 }
 
-// The decoder's inputs on every input of the family, in GMP.
-std::vector<std::vector<Q>> decoder_inputs(const Built& built, const Family& f) {
-  std::vector<std::vector<Q>> out;
+// What a model computes on every input of the family (GMP): every row after one layer, and the decoder's inputs.
+struct Trace {
+  std::vector<std::vector<std::vector<Q>>> layer_rows;  // [input][row][column] after layer `layer`
+  std::vector<std::vector<Q>> decoder;                  // [input][decoder slot]
+  friend bool operator==(const Trace&, const Trace&) = default;
+};
+
+Trace trace(const Built& built, const Family& f, std::size_t layer) {
+  Trace t;
   Evaluator<Fractions<Q>> eval(built.model);
   for (const Input& x : f.inputs) {
-    const std::vector<Q>& row = eval.readout(x, x.rows - 1);
+    eval.run_all(x);
+    const auto& rows = eval.rows_after(layer);  // its first x.rows entries are this input's
+    t.layer_rows.emplace_back(rows.begin(), rows.begin() + x.rows);
+    const std::vector<Q>& row = eval.rows_after(built.model.layers.size() - 1)[static_cast<std::size_t>(x.rows - 1)];
     std::vector<Q> in;
     for (const Slot& s : built.decoder.slots) in.push_back(row[static_cast<std::size_t>(s.col(0))]);
-    out.push_back(std::move(in));
+    t.decoder.push_back(std::move(in));
   }
-  return out;
+  return t;
 }
 
 }  // namespace
 
-MutationReport mutate(const Construction& c, int n, int jobs) {
+MutationReport mutate(const Construction& c, int n, int jobs, const std::function<void(long, long)>& progress) {
   const auto start = std::chrono::steady_clock::now();
   MutationReport report;
   report.construction = c.name();
   report.n = n;
   const Built built = c.build(n, Variant::hard());
   const Family fam = family(c, built, n);
-  std::optional<std::vector<std::vector<Q>>> reference;  // the original's decoder inputs, computed on first need
+  std::optional<Trace> reference;  // the original's, at the layer of the survivor last classified
+  std::size_t reference_layer = 0;
   RunOptions opt;
   opt.jobs = jobs;
   opt.edge_orders = 1;
-  for (const Mutation& mu : mutations(built.model)) {
+  const std::vector<Mutation> all = mutations(built.model);
+  for (const Mutation& mu : all) {
+    if (progress && report.mutants > 0) progress(report.mutants, static_cast<long>(all.size()));
     ++report.mutants;
     Built mutant = built;
     mu.apply(mutant.model);
@@ -179,10 +193,12 @@ MutationReport mutate(const Construction& c, int n, int jobs) {
     if (mu.reads >= 0 && !fam.live[mu.layer][static_cast<std::size_t>(mu.reads)]) {
       kind = "dead";
     } else {
-      if (!reference) reference = decoder_inputs(built, fam);
-      kind = decoder_inputs(mutant, fam) == *reference ? "equivalent" : "answer-preserving";
+      if (!reference || reference_layer != mu.layer) reference = trace(built, fam, mu.layer);
+      reference_layer = mu.layer;
+      const Trace t = trace(mutant, fam, mu.layer);
+      kind = t.decoder != reference->decoder ? "answer-preserving" : t.layer_rows == reference->layer_rows ? "silent" : "absorbed";
     }
-    report.survivors.push_back({mu.what, kind});
+    report.survivors.push_back({mu.where, mu.change, kind});
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

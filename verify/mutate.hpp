@@ -2,16 +2,22 @@
 // at n, every single-entry mutant of every W_Q, W_K, W_V, W_O, MLP weight and bias (a non-zero entry
 // zeroed, negated, +1, -1; duplicates of the original or of an earlier mutant of the same entry skipped) and
 // every swap of two adjacent components of one slot in the rows of a matrix that reads the residual stream
-// is run through the sweep over every labelled graph with at most n vertices and every query. A mutant is
-// killed when some answer is wrong (or its evaluation fails). A survivor is classified:
+// is run through the sweep over every labelled graph with at most n vertices and every query: the whole
+// domain of the model built for n. A mutant is killed when the check fails: some answer is wrong, or a right
+// answer is read off a value the construction's readout claim (Built::readout_claim) does not allow, or the
+// evaluation stops with an error. A survivor is classified:
 //   dead         the mutated row reads a residual column that is 0 on every row of every input at that
 //                layer, so the mutant computes exactly what the original does (provably equivalent);
-//   equivalent   not dead, but every readout row equals the original's on the whole family (equivalent on
-//                every input the check sees; the reason is stated per construction in docs/results/mutation.md);
-//   answer-preserving  the decoder's inputs differ from the original's somewhere, yet every answer is right:
-//                a correct variant of the model (a value scaled by 2 under a threshold decoder), or a gap that
-//                only a larger family or a check of more than answers would expose. Reported, not excused.
+//   silent       every row after the mutated layer equals the original's on every input of the domain (the
+//                change is invisible where it is made: a score scaled with no argmax change, a ReLU unit
+//                that stays off): equivalent, by exhaustion of the domain;
+//   absorbed     some row after the mutated layer differs on some input, but the decoder's inputs equal the
+//                original's on every input (a later clamp, threshold or an unread row absorbs it): equivalent
+//                on the whole domain, by exhaustion;
+//   answer-preserving  the decoder's inputs differ somewhere, yet the check passes: a gap in the check
+//                (only possible for a construction without a readout claim). Reported, not excused.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,8 +26,9 @@
 namespace exactformer {
 
 struct Survivor {
-  std::string mutation;  // "layer 2 head square W_K[R[1], 0]: 1 -> 0"
-  std::string kind;      // dead, equivalent, answer-preserving
+  std::string where;     // "layer 2 head square W_K"
+  std::string change;    // "[R[1], 0]: 1 -> 0", "rows R[0] and [1] swapped"
+  std::string kind;      // dead, silent, absorbed, answer-preserving
 };
 
 struct MutationReport {
@@ -35,6 +42,7 @@ struct MutationReport {
   double seconds = 0;
 };
 
-MutationReport mutate(const Construction& c, int n, int jobs);
+// progress (optional): called after each mutant with (done, total).
+MutationReport mutate(const Construction& c, int n, int jobs, const std::function<void(long, long)>& progress = {});
 
 }  // namespace exactformer

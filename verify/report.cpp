@@ -50,8 +50,10 @@ namespace {
 Json counterexample_json(const Counterexample& c) {
   Json order = Json::array();
   for (const auto& [a, b] : c.edge_order) order.push_back({a, b});
-  return Json{{"graph6", to_graph6(c.graph)}, {"n", c.graph.n()},          {"edge_order", order}, {"query", c.query.args},
-              {"expected", c.expected},      {"got", c.got ? Json(*c.got) : Json()}, {"variant", c.variant}};
+  Json j{{"graph6", to_graph6(c.graph)}, {"n", c.graph.n()},          {"edge_order", order}, {"query", c.query.args},
+         {"expected", c.expected},      {"got", c.got ? Json(*c.got) : Json()}, {"variant", c.variant}};
+  if (!c.readout.empty()) j["readout"] = c.readout;  // a right answer read off a value the construction does not claim
+  return j;
 }
 Json counterexample_json(const std::optional<Counterexample>& c) { return c ? counterexample_json(*c) : Json(); }
 

@@ -18,7 +18,8 @@ Json counterexample_to_json(const Counterexample& c) {
   Json order = Json::array();
   for (const auto& [a, b] : c.edge_order) order.push_back({a, b});
   return Json{{"graph6", to_graph6(c.graph)}, {"edge_order", order}, {"query", c.query.args}, {"expected", c.expected},
-              {"got", c.got ? Json(*c.got) : Json()}, {"variant", c.variant}, {"certificate", c.certificate}};
+              {"got", c.got ? Json(*c.got) : Json()}, {"variant", c.variant}, {"certificate", c.certificate},
+              {"readout", c.readout}};
 }
 
 Counterexample counterexample_from_json(const Json& j) {
@@ -30,6 +31,7 @@ Counterexample counterexample_from_json(const Json& j) {
   if (!j.at("got").is_null()) c.got = j.at("got").get<long>();
   c.variant = j.at("variant").get<std::string>();
   c.certificate = j.at("certificate").get<std::string>();
+  c.readout = j.value("readout", "");
   return c;
 }
 

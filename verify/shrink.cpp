@@ -41,6 +41,7 @@ Counterexample shrink(const Construction& c, const Built& built, Counterexample 
   const Answer a = evaluate(built, g, cx.edge_order, q, true, fixed_point);
   cx.got = a.value;
   cx.certificate = a.certificate(cx.expected);
+  cx.readout = a.readout_mismatch;
   return cx;
 }
 

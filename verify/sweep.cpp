@@ -14,7 +14,14 @@ std::string Counterexample::describe() const {
   return "graph6 " + to_graph6(graph) + " (n=" + std::to_string(graph.n()) + ", edges in token order: " +
          (order.empty() ? "none" : order) + "), query " + query.str() + ": expected " + std::to_string(expected) +
          ", got " + (got ? std::to_string(*got) : "undefined") + " [" + variant + "]" +
-         (certificate.empty() ? "" : " (" + certificate + ")");
+         (certificate.empty() ? "" : " (" + certificate + ")") + (readout.empty() ? "" : "; readout " + readout + " breaks the construction's claim");
+}
+
+std::string readout_mismatch(const Built& built, const std::vector<Q>& claimed, const std::vector<Q>& got) {
+  EXACTFORMER_ASSERT(claimed.size() == built.decoder.slots.size(), "a readout claim needs one value per decoder slot");
+  for (std::size_t i = 0; i < claimed.size(); ++i)
+    if (claimed[i] != got[i]) return built.decoder.slots[i].name + " = " + to_string(got[i]) + ", claimed " + to_string(claimed[i]);
+  return "";
 }
 
 std::string Answer::certificate(long expected) const {
@@ -88,7 +95,10 @@ class Worker {
  public:
   Worker(const Construction& c, const Built& built, const Task& task, const RunOptions& opt)
       : c_(c), built_(built), task_(task), opt_(opt), eval_(built.model, opt.fast_path, opt.fixed_point), reference_(built.model),
-        certified_(built.model, opt.max_rung), certified_only_(needs_certified(built.model)) {}
+        certified_(built.model, opt.max_rung), certified_only_(needs_certified(built.model)),
+        claimed_(built.readout_claim && !opt.fixed_point) {
+    eval_.record_decoder_inputs(claimed_);
+  }
 
   GraphOutcome run_graph(const Graph& g, std::uint64_t seq) {
     GraphOutcome out;
@@ -100,6 +110,20 @@ class Worker {
     std::vector<long>& expected = expected_;
     expected.clear();
     for (const Query& q : queries) expected.push_back(task_.solve(g, q));
+    claims_.clear();
+    machine_claims_.clear();
+    if (claimed_)
+      for (const Query& q : queries) {
+        claims_.push_back(built_.readout_claim(g, q));
+        std::vector<std::optional<Checked128>>& m = machine_claims_.emplace_back();
+        for (const Q& v : claims_.back()) {
+          try {
+            m.emplace_back(Checked128::from(v));
+          } catch (const Overflow&) {
+            m.emplace_back();
+          }
+        }
+      }
     out.s.queries = static_cast<long>(queries.size());
 
     std::vector<std::vector<std::pair<int, int>>> orders{g.edges()};
@@ -138,6 +162,8 @@ class Worker {
             got = certified_answer(certified_.run(built_.decoder, x, readout));
           }
         }
+        if (claimed_ && !got.certified && !eval_.decoder_inputs_are(claims_[qi], machine_claims_[qi]))
+          got.readout_mismatch = readout_mismatch(built_, claims_[qi], eval_.decoder_inputs());
         if (!got.certified && tier >= 1 && opt_.fast_path) ++out.s.int64_overflows;
         if (!got.certified && tier == 2 && opt_.fast_path) ++out.s.int128_overflows;
         if (got.certified) {
@@ -168,7 +194,8 @@ class Worker {
           else if (*got.value > expected[qi]) ++out.s.answered_above;
           else ++out.s.answered_below;
           if (!out.s.failure)
-            out.s.failure = Counterexample{g, order, queries[qi], expected[qi], got.value, built_.variant, got.certificate(expected[qi])};
+            out.s.failure = Counterexample{g, order, queries[qi], expected[qi], got.value, built_.variant, got.certificate(expected[qi]),
+                                           got.readout_mismatch};
         }
         if (out.s.failure && opt_.stop_at_first) break;
       }
@@ -199,6 +226,9 @@ class Worker {
   Evaluator<Fractions<Q>> reference_;  // the crosscheck's GMP pass
   CertifiedEvaluator certified_;       // items no exact tier can evaluate
   bool certified_only_;                // softmax(β) heads: every item is certified
+  bool claimed_;                       // the exact evaluations are checked against built.readout_claim
+  std::vector<std::vector<Q>> claims_;  // [query] of the current graph: the claimed decoder inputs
+  std::vector<std::vector<std::optional<Checked128>>> machine_claims_;  // the same as machine fractions (nullopt: too large)
   std::vector<std::vector<Query>> queries_by_n_;  // [n]: every query on n vertices
   std::vector<long> expected_;                    // [query] of the current graph
   std::vector<Query> sampled_;                    // the current graph's queries when they are sampled
@@ -298,8 +328,12 @@ Answer evaluate(const Built& built, const Graph& g, const std::vector<std::pair<
   if (fixed_point || !needs_certified(built.model)) {
     try {
       TieredEvaluator eval(built.model, fast_path, fixed_point);
+      const bool claimed = built.readout_claim && !fixed_point;
+      eval.record_decoder_inputs(claimed);
       int tier = 0;
-      return Answer{eval.run(built.decoder, x, x.rows - 1, tier), std::nullopt};
+      Answer a{eval.run(built.decoder, x, x.rows - 1, tier), std::nullopt};
+      if (claimed) a.readout_mismatch = readout_mismatch(built, built.readout_claim(g, query), eval.decoder_inputs());
+      return a;
     } catch (const not_exact& e) {
       if (fixed_point) throw usage_error(e.what());
     }

@@ -27,6 +27,7 @@ struct Counterexample {
   std::optional<long> got;  // nullopt: the decoder was undefined (1/0)
   std::string variant;
   std::string certificate;  // items the certified path answered: "certified_wrong, decided at 68 bits, margin ..."
+  std::string readout;      // set when the readout broke the construction's claim: "ans = 2, claimed 1"
   std::string describe() const;  // "graph6 DQc, edge order ..., query (0, 3): expected 1, got 0"
 };
 
@@ -35,10 +36,13 @@ struct Counterexample {
 struct Answer {
   std::optional<long> value;                 // nullopt: undefined (1/0), or undetermined
   std::optional<CertifiedResult> certified;  // set when the certified path answered
+  std::string readout_mismatch;              // an exact evaluation whose decoder inputs break Built::readout_claim
   bool undetermined() const { return certified && certified->decision.status == CertifiedDecision::Status::undetermined; }
-  // A wrong answer: certified or exact; a decision value exactly on a boundary is wrong whatever it rounds to.
+  // A wrong answer: certified or exact; a decision value exactly on a boundary is wrong whatever it rounds to;
+  // a right answer read off values the construction does not claim.
   bool fails(long expected) const {
     if (undetermined()) return false;
+    if (!readout_mismatch.empty()) return true;
     if (certified && certified->decision.status == CertifiedDecision::Status::boundary) return true;
     return value != expected;
   }
@@ -125,6 +129,10 @@ void embed_row(const Built& built, Input& x, int row, const Token& t);
 // The task token of a query.
 Token task_token(const Query& q);
 
+// "" if the decoder inputs `got` of an exact evaluation equal built.readout_claim's `claimed`, else the first
+// slot that differs: "o_comp = 3/10, claimed 1/5".
+std::string readout_mismatch(const Built& built, const std::vector<Q>& claimed, const std::vector<Q>& got);
+
 // The three tiers of exact evaluation, one schedule in three arithmetics: int64 rows over a shared
 // denominator (Scaled<int64>), int128 fractions (Fractions<Checked128>), GMP (Fractions<Q>). Each tier
 // that overflows is reset (its cache may hold a half-computed row) and the evaluation is redone one tier
@@ -142,6 +150,22 @@ class TieredEvaluator {
       t128_.emplace(m);
     } catch (const Overflow&) {
     }
+  }
+  // On: every run() keeps its decoder inputs, exactly: machine fractions from tiers 0 and 1, GMP from tier 2.
+  void record_decoder_inputs(bool on) { record_ = on; }
+  // The last run's decoder inputs equal `claimed` (`claimed_machine`: the same values as machine fractions,
+  // nullopt where one does not fit).
+  bool decoder_inputs_are(const std::vector<Q>& claimed, const std::vector<std::optional<Checked128>>& claimed_machine) const {
+    if (!machine_) return gmp_inputs_ == claimed;
+    for (std::size_t i = 0; i < claimed.size(); ++i)
+      if (!claimed_machine[i] || !(*claimed_machine[i] == machine_inputs_[i])) return false;  // a claim too large for int128 differs
+    return true;
+  }
+  std::vector<Q> decoder_inputs() const {
+    if (!machine_) return gmp_inputs_;
+    std::vector<Q> out;
+    for (const Checked128& x : machine_inputs_) out.push_back(x.to_q());
+    return out;
   }
   void reset() {
     bits_ = 0;
@@ -171,7 +195,13 @@ class TieredEvaluator {
       }
     }
     tier = 2;
-    return decode_readout(d, exact_.readout(x, row));
+    const std::vector<Q>& out = exact_.readout(x, row);
+    if (record_) {
+      machine_ = false;
+      gmp_inputs_.clear();
+      for (const Slot& s : d.slots) gmp_inputs_.push_back(out[static_cast<std::size_t>(s.col(0))]);
+    }
+    return decode_readout(d, out);
   }
   // Decodes exact machine fractions: a threshold through the floating-point filter first, then in
   // Checked128, and in GMP if that overflows.
@@ -185,6 +215,11 @@ class TieredEvaluator {
       for (const Slot& s : d.slots) decoder_cols_.push_back(static_cast<std::size_t>(s.col(0)));
     }
     const auto at = [&](std::size_t i) -> const E& { return row[decoder_cols_[i]]; };
+    if (record_) {
+      machine_ = true;
+      machine_inputs_.clear();
+      for (std::size_t i = 0; i < d.slots.size(); ++i) machine_inputs_.push_back(as_checked(at(i)));
+    }
     if (d.kind == Decoder::Kind::threshold_half)
       if (const std::optional<bool> above = filtered_at_least_half(d.slots.size(), at)) return *above ? 1L : 0L;
     try {
@@ -214,6 +249,9 @@ class TieredEvaluator {
   int bits_ = 0;
   const Decoder* decoder_ = nullptr;
   std::vector<std::size_t> decoder_cols_;  // the residual column of each of decoder_'s slots
+  bool record_ = false, machine_ = false;  // machine_: the last run's inputs are in machine_inputs_, else gmp_inputs_
+  std::vector<Checked128> machine_inputs_;
+  std::vector<Q> gmp_inputs_;
 };
 
 }  // namespace exactformer

@@ -54,6 +54,8 @@ struct Variant {
     return AttentionMode::hard();
   }
   std::string str() const;  // "hard", "softmax2(b(n))", "softmax2(b(n)-1)", "hard, k(n)-1 code bits"
+  // Hard attention at the proven parameters, no mask: the model a construction's readout claim is about.
+  bool proven_hard() const { return kind == AttentionKind::hard && code_bits_offset == 0 && layers_offset == 0 && mask == Mask::none; }
 };
 
 // Writes one token's embedding row: set(slot, component, p, q) puts the exact value p/q.
@@ -80,6 +82,11 @@ struct Built {
   Decoder decoder;
   std::string variant;  // human-readable: "softmax2(b=5)", "hard, k=2 code bits"
   std::optional<PointerRounds> pointer_rounds = {};
+  // The construction's claim about the proven hard model (build() sets it for Variant::proven_hard() only):
+  // the exact value of each decoder slot, in the decoder's order, on graph g and query q, stated beside the
+  // weights from the construction's proof. Every exact evaluation checks it (Answer::fails): a right answer
+  // read off a wrong value fails the check — mutation testing showed answers alone miss such weights.
+  std::function<std::vector<Q>(const Graph& g, const Query& q)> readout_claim = {};
 };
 
 // What a check claims beyond "every answer is right", computed in verify/predictions.cpp.
