@@ -159,6 +159,8 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"verify", "node_count", "--n", "4", "--json", ""},
       {"docs", "--out", ""},
       {"trace", "node_count", "--n", "4", "--graph6", "Ch", "--json", "t.json", "--svg", "/no/such/dir/t.svg"},
+      // found by fuzz_cli: CLI11 echoed an unexpected argument raw, carriage return and all
+      {"list", "-\rn", std::string(2000, 'x')},
   };
   for (const auto& args : cases) {
     const Run r = cli(args);
@@ -167,6 +169,8 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
     CHECK(r.code == 2);
     CHECK(lines(r.err) == 1);
     CHECK(r.err.rfind("exactformer: error: ", 0) == 0);
+    CHECK(r.err.size() <= 400);
+    CHECK(std::none_of(r.err.begin(), r.err.end() - 1, [](char c) { return static_cast<unsigned char>(c) < 32; }));
   }
   CHECK(cli({"verify", "edge_existence", "--n", "5", "--graphs", bad_length}).err.find("line 2") != std::string::npos);
   CHECK(!std::ifstream("t.json").good());  // refused before anything was written

@@ -7,6 +7,25 @@
 
 using namespace exactformer;
 
+TEST_CASE("every construction's proven hard model states its readout claim, and only that model does") {
+  for (const auto& c : all_constructions()) {
+    CAPTURE(c->name());
+    const Built hard = c->build(4, Variant::hard());
+    REQUIRE(hard.readout_claim);
+    CHECK(hard.readout_claim(Graph(1), Query{std::vector<int>(static_cast<std::size_t>(find_task(c->task()).arity), 0)}).size() ==
+          hard.decoder.slots.size());
+    Variant fewer;
+    fewer.layers_offset = -1;
+    std::vector<Variant> others{fewer};
+    for (const Variant& m : c->modes())
+      if (m.kind != AttentionKind::hard) others.push_back(m);
+    for (const Variant& v : others) try {
+        CHECK(!c->build(4, v).readout_claim);
+      } catch (const usage_error&) {  // no such model (e.g. too few layers left)
+      }
+  }
+}
+
 TEST_CASE("claimed shape equals the measured shape for n = 1..12, 15..17, 31..33 (and 64, 1024 for small one-layer models)") {
   for (const auto& c : all_constructions()) {
     // Every small n (where the formulas have their edge cases), then powers of two and their neighbours.

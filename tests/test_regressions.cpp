@@ -54,7 +54,7 @@ TEST_CASE("mutation testing: node count's 15 weight mutants at n = 3 are killed,
   REQUIRE(r.survivors.size() == 1);
   CAPTURE(r.survivors[0].change);
   CHECK(r.survivors[0].where == "layer 1 head count W_Q");
-  CHECK(r.survivors[0].kind == "silent");  // W_Q[one] 1 -> 2: every score doubles, the argmax set is the same
+  CHECK(r.survivors[0].kind == "equivalent");  // W_Q[one] 1 -> 2: every score doubles, the argmax set is the same
   CHECK(r.kill_rate() == 1.0);
 }
 

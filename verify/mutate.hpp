@@ -8,14 +8,12 @@
 // evaluation stops with an error. A survivor is classified:
 //   dead         the mutated row reads a residual column that is 0 on every row of every input at that
 //                layer, so the mutant computes exactly what the original does (provably equivalent);
-//   silent       every row after the mutated layer equals the original's on every input of the domain (the
-//                change is invisible where it is made: a score scaled with no argmax change, a ReLU unit
-//                that stays off): equivalent, by exhaustion of the domain;
-//   absorbed     some row after the mutated layer differs on some input, but the decoder's inputs equal the
-//                original's on every input (a later clamp, threshold or an unread row absorbs it): equivalent
-//                on the whole domain, by exhaustion;
+//   equivalent   not dead, but the decoder's inputs equal the original's on every input of the domain: with a
+//                readout claim, because the mutant passed it on every input (as the original does); without
+//                one, compared input by input. The same function on the whole domain, by exhaustion;
 //   answer-preserving  the decoder's inputs differ somewhere, yet the check passes: a gap in the check
 //                (only possible for a construction without a readout claim). Reported, not excused.
+// The original must pass the check first (usage_error otherwise).
 #pragma once
 #include <functional>
 #include <string>
@@ -28,7 +26,7 @@ namespace exactformer {
 struct Survivor {
   std::string where;     // "layer 2 head square W_K"
   std::string change;    // "[R[1], 0]: 1 -> 0", "rows R[0] and [1] swapped"
-  std::string kind;      // dead, silent, absorbed, answer-preserving
+  std::string kind;      // dead, equivalent, answer-preserving
 };
 
 struct MutationReport {

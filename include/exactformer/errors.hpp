@@ -43,6 +43,27 @@ inline std::string quote_input(std::string_view s, std::size_t max = 40) {
   return out;
 }
 
+// An error message as the one line the tool prints: control bytes escaped as \xHH, at most `max` bytes
+// (cut on a character boundary, the full length given). Messages that quote input with quote_input pass
+// unchanged; this is the last guard for those that carry input verbatim (CLI11's parse errors).
+inline std::string one_line(std::string_view s, std::size_t max = 300) {
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 32 && c != 127) {
+      out += ch;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (out.size() <= max) return out;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  return out.substr(0, cut) + "… (" + std::to_string(out.size()) + " bytes)";
+}
+
 }  // namespace exactformer
 
 #define EXACTFORMER_REQUIRE(cond, msg)                                      \

@@ -62,7 +62,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     std::string what = e.what();
     for (char& ch : what)
       if (ch == '\n') ch = ' ';
-    err << "exactformer: error: " << what << "\n";
+    err << "exactformer: error: " << one_line(what) << "\n";
     return 2;
   }
   try {
@@ -70,13 +70,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       if (*c.subcommand) return c.run();
     return 2;
   } catch (const usage_error& e) {
-    err << "exactformer: error: " << e.what() << "\n";
+    err << "exactformer: error: " << one_line(e.what()) << "\n";
     return 2;
   } catch (const internal_error& e) {
-    err << "exactformer: internal error: " << e.what() << "\n";
+    err << "exactformer: internal error: " << one_line(e.what()) << "\n";
     return 3;
   } catch (const std::exception& e) {
-    err << "exactformer: internal error: " << e.what() << "\n";
+    err << "exactformer: internal error: " << one_line(e.what()) << "\n";
     return 3;
   }
 }

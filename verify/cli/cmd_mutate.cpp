@@ -24,19 +24,19 @@ struct MutateOptions {
 std::string row(const MutationReport& r) {
   std::ostringstream s;
   s << "| `" << r.construction << "` | " << r.n << " | " << r.mutants << " | " << r.killed << " | " << r.count("dead") << " | "
-    << r.count("silent") << " | " << r.count("absorbed") << " | " << r.count("answer-preserving") << " | " << std::fixed << std::setprecision(2)
+    << r.count("equivalent") << " | " << r.count("answer-preserving") << " | " << std::fixed << std::setprecision(2)
     << 100 * r.kill_rate() << "% | " << std::setprecision(1) << r.seconds << " |";
   return s.str();
 }
 
 constexpr const char* kHead =
-    "| construction | n | mutants | killed | dead | silent | absorbed | answer-preserving | killed of the rest | s |\n"
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+    "| construction | n | mutants | killed | dead | equivalent | answer-preserving | killed of the rest | s |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|";
 
-// The survivors of one construction, a line per class and matrix: "- silent, layer 1 head ab W_K (2): [is_edge, 4]: -8 -> -7; ...".
+// The survivors of one construction, a line per class and matrix: "- equivalent, layer 1 head ab W_K (2): [is_edge, 4]: -8 -> -7; ...".
 std::string survivor_lines(const MutationReport& r) {
   std::ostringstream s;
-  for (const char* kind : {"answer-preserving", "absorbed", "silent", "dead"}) {
+  for (const char* kind : {"answer-preserving", "equivalent", "dead"}) {
     std::vector<const Survivor*> group;
     const auto flush = [&] {
       if (group.empty()) return;
@@ -100,11 +100,10 @@ int run_mutate(const MutateOptions& o, const Context& ctx, const std::string& co
           "stream, run through the sweep over every labelled graph with at most n vertices and every query, hard attention. "
           "A mutant is killed when the check fails: a wrong answer, or a right one read off a value the construction's readout "
           "claim does not allow. *dead*: the mutated row reads a column that is 0 on every row of every input at that layer "
-          "(provably equivalent). *silent*: every row after the mutated layer equals the original's on every input of the "
-          "domain (every graph with at most n vertices, every query): equivalent by exhaustion. *absorbed*: a row after the "
-          "mutated layer differs on some input, but the decoder's inputs never do: equivalent on the whole domain, by exhaustion. "
-          "*answer-preserving*: the decoder's inputs differ somewhere and the check still passes: a gap in the check. "
-          "Kill rate = killed / (mutants - dead - silent - absorbed). Why each class arises: docs/mutation.md.\n\n"
+          "(provably equivalent). *equivalent*: the decoder's inputs equal the original's on every input of the domain (every "
+          "graph with at most n vertices, every query; with a readout claim, because the mutant passed it everywhere): the same "
+          "function there, by exhaustion. *answer-preserving*: the decoder's inputs differ somewhere and the check still passes: "
+          "a gap in the check. Kill rate = killed / (mutants - dead - equivalent). Why each class arises: docs/mutation.md.\n\n"
        << kHead << "\n";
     for (const MutationReport& r : reports) md << row(r) << "\n";
     md << survivors.str();
