@@ -190,15 +190,19 @@ TEST_CASE("one evaluator of each tier across consecutive queries and graphs (cac
   long compared = 0, overflows = 0;
   for (const auto& c : all_constructions()) {
     for (const Variant& v : c->modes()) {
-      const Built built = c->build(5, v);
+      // The reference pass costs ~T^2 per head: a model with N' > 64 pause tokens at n = 5 (connectivity_padding,
+      // N' = 151) is built for n = 4 and runs the 4-vertex graphs of the list.
+      const int n = c->claimed(5, v).pause_tokens > 64 ? 4 : 5;
+      const Built built = c->build(n, v);
       const Task& task = find_task(c->task());
       std::tuple<Lane<Evaluator<Fractions<Q>>>, Lane<Evaluator<Fractions<Checked128>>>, Lane<Evaluator<Fractions<double>>>,
                  Lane<Evaluator<Scaled<std::int64_t>>>, Lane<Evaluator<Scaled<double>>>>
           lanes{Lane<Evaluator<Fractions<Q>>>(built.model), Lane<Evaluator<Fractions<Checked128>>>(built.model),
                 Lane<Evaluator<Fractions<double>>>(built.model), Lane<Evaluator<Scaled<std::int64_t>>>(built.model),
                 Lane<Evaluator<Scaled<double>>>(built.model)};
-      for (const char* g6 : {"DQc", "D~{", "Ch", "D?C", "DEW"}) {
+      for (const char* g6 : {"DQc", "D~{", "Ch", "D?C", "DEW", "C~"}) {
         const Graph g = from_graph6(g6);
+        if (g.n() > n) continue;
         const auto queries = all_queries(task, g.n());
         Input x = embed_input(built, g, queries.front());
         for (const Query& query : queries) {
