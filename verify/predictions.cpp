@@ -330,7 +330,7 @@ std::vector<Finding> hook_shortcut_cycles(const Construction& c, const CheckSpec
         const RunStats st = run_sweep(c, c.build(m, v), m, *source, ro);
         if (st.failing_graphs == 0) least = r;
         overcounts += st.answered_above;
-        other_errors += st.answered_below + st.answered_undefined;
+        other_errors += st.answered_below + st.answered_undefined + st.readout_mismatches;
       }
       bool at_bound = least == bound;
       if (least >= 1 && least < bound) {  // the model as built (bound rounds) must count them all right too

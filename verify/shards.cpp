@@ -38,7 +38,7 @@ Counterexample counterexample_from_json(const Json& j) {
 #define EXACTFORMER_STATS_FIELDS(X)                                                                                    \
   X(graphs) X(queries) X(evaluations) X(int64_overflows) X(int128_overflows) X(max_activation_bits) X(max_integer_bits) \
   X(failing_graphs) X(failing_evaluations) X(answered_above) X(answered_below) X(answered_undefined) X(certified)      \
-  X(integrality_broken) X(undetermined)
+  X(integrality_broken) X(undetermined) X(readout_mismatches)
 
 // One line to the end of the state file, in one write, then to the disk.
 void append_line(const std::string& path, const std::string& line) {
@@ -67,7 +67,8 @@ Json stats_to_json(const RunStats& s) {
 
 RunStats stats_from_json(const Json& j) {
   RunStats s;
-#define EXACTFORMER_IN(f) j.at(#f).get_to(s.f);
+#define EXACTFORMER_IN(f) \
+  if (j.contains(#f)) j.at(#f).get_to(s.f);  // a field an older state file lacks stays 0
   EXACTFORMER_STATS_FIELDS(EXACTFORMER_IN)
 #undef EXACTFORMER_IN
   if (!j.at("failure").is_null()) s.failure = counterexample_from_json(j.at("failure"));

@@ -192,7 +192,8 @@ class Worker {
           ++out.s.failing_evaluations;
           if (!got.value) ++out.s.answered_undefined;
           else if (*got.value > expected[qi]) ++out.s.answered_above;
-          else ++out.s.answered_below;
+          else if (*got.value < expected[qi]) ++out.s.answered_below;
+          else ++out.s.readout_mismatches;
           if (!out.s.failure)
             out.s.failure = Counterexample{g, order, queries[qi], expected[qi], got.value, built_.variant, got.certificate(expected[qi]),
                                            got.readout_mismatch};
@@ -307,6 +308,7 @@ void merge_stats(RunStats& total, const RunStats& s) {
   total.answered_above += s.answered_above;
   total.answered_below += s.answered_below;
   total.answered_undefined += s.answered_undefined;
+  total.readout_mismatches += s.readout_mismatches;
   if (s.failure && !total.failure) total.failure = s.failure;
   total.certified += s.certified;
   total.integrality_broken += s.integrality_broken;

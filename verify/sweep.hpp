@@ -95,6 +95,7 @@ struct RunStats {
   // Without stop_at_first, every wrong answer is counted: graphs with one or more, and by direction.
   long failing_graphs = 0, failing_evaluations = 0;
   long answered_above = 0, answered_below = 0, answered_undefined = 0;  // per evaluation: got > expected, <, none
+  long readout_mismatches = 0;  // ... got = expected, read off a value the construction's readout claim does not allow
   std::optional<Counterexample> failure;  // the first in stream order
   // The certified path: (graph, query) pairs it answered (per edge order), those among them that a
   // softmax2 model sent there because b*score was not an integer (its invariant broke), those it could
