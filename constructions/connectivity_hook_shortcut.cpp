@@ -387,15 +387,15 @@ class HookShortcut final : public Construction {
                     : count_                    ? Decoder{Decoder::Kind::exact_ratio, {C1, C2}}
                                                 : Decoder{Decoder::Kind::threshold_half, {ANS}};
     if (v.proven_hard())  // connectivity: ANS = [s, t connected]; components: (C1, C2) = (c, 1)/(n' + 1); cycles: (CE, C2, C1) = (|E|, n', c)/T
-      built.readout_claim = [readout = readout_](const Graph& g, const Query& query) {
-        switch (readout) {
-          case Readout::connectivity: return std::vector<Q>{Q(claims::connected(g, query.args[0], query.args[1]) ? 1 : 0)};
-          case Readout::components: return std::vector<Q>{claims::ratio(claims::components(g), g.n() + 1), claims::ratio(1, g.n() + 1)};
-          case Readout::cycles: break;
-        }
-        const long T = claims::sequence_length(g, 0);
-        return std::vector<Q>{claims::ratio(static_cast<long>(g.edges().size()), T), claims::ratio(g.n(), T), claims::ratio(claims::components(g), T)};
-      };
+      switch (readout_) {
+        case Readout::connectivity: built.readout_claim = claims::st_connected; break;
+        case Readout::components:
+          built.readout_claim = [](const Graph& g, const Query&) {
+            return std::vector<Q>{claims::ratio(claims::components(g), g.n() + 1), claims::ratio(1, g.n() + 1)};
+          };
+          break;
+        case Readout::cycles: built.readout_claim = claims::edges_vertices_components; break;
+      }
     return built;
   }
 

@@ -218,9 +218,7 @@ class ConnectivityPadding final : public Construction {
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {ANS}};
     if (v.proven_hard())  // the answer row's ANS = R_st after K rounds = [s, t connected]
-      built.readout_claim = [](const Graph& g, const Query& query) {
-        return std::vector<Q>{Q(claims::connected(g, query.args[0], query.args[1]) ? 1 : 0)};
-      };
+      built.readout_claim = claims::st_connected;
     return built;
   }
 

@@ -182,9 +182,7 @@ class ConnectivityPause final : public Construction {
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {ans}};
     if (v.proven_hard())  // the answer row's ans = [t in Ball(s, 2^J)] = [s, t connected]
-      built.readout_claim = [](const Graph& g, const Query& query) {
-        return std::vector<Q>{Q(claims::connected(g, query.args[0], query.args[1]) ? 1 : 0)};
-      };
+      built.readout_claim = claims::st_connected;
     return built;
   }
 

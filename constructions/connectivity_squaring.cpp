@@ -109,9 +109,7 @@ class ConnectivityRows final : public Construction {
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {ans}};
     if (v.proven_hard())  // ans = [t in Ball(s, 2^(L-1))] = [s, t connected] (baseline: Ball(s, L))
-      built.readout_claim = [](const Graph& g, const Query& query) {
-        return std::vector<Q>{Q(claims::connected(g, query.args[0], query.args[1]) ? 1 : 0)};
-      };
+      built.readout_claim = claims::st_connected;
     return built;
   }
 

@@ -60,10 +60,7 @@ class CycleCheck final : public Construction {
     built.embed = [rs](const Token& t, RowWriter& row) { reach::embed_incidence(rs, t, row); };
     built.decoder = Decoder{Decoder::Kind::positive_rank, {o_edges, o_vertices, o_comp}};
     if (v.proven_hard())  // (o_edges, o_vertices, o_comp) = (|E|, n', c)/T
-      built.readout_claim = [](const Graph& g, const Query&) {
-        const long T = claims::sequence_length(g, 0);
-        return std::vector<Q>{claims::ratio(static_cast<long>(g.edges().size()), T), claims::ratio(g.n(), T), claims::ratio(claims::components(g), T)};
-      };
+      built.readout_claim = claims::edges_vertices_components;
     return built;
   }
 

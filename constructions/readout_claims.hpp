@@ -63,4 +63,13 @@ inline std::pair<long, long> degree_split(const Graph& g, int v) {
 }
 inline Q ratio(long p, long q) { return Q(p) / Q(q); }
 
+// Claims more than one construction makes, to assign to Built::readout_claim.
+// [s and t are connected], exactly 0 or 1 (an s-t connectivity answer slot).
+inline std::vector<Q> st_connected(const Graph& g, const Query& q) { return {Q(connected(g, q.args[0], q.args[1]) ? 1 : 0)}; }
+// (|E|, n', c)/T: a uniform head's averages of is_edge, is_vertex and the per-component weights (cycle checks).
+inline std::vector<Q> edges_vertices_components(const Graph& g, const Query&) {
+  const long T = sequence_length(g, 0);
+  return {ratio(static_cast<long>(g.edges().size()), T), ratio(g.n(), T), ratio(components(g), T)};
+}
+
 }  // namespace exactformer::claims
