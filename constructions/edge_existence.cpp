@@ -99,10 +99,7 @@ class EdgeExistence final : public Construction {
     };
     built.decoder = Decoder{Decoder::Kind::threshold_half, {match_ab, match_ba}};
     if (v.proven_hard())  // match_ab = [the edge token (u, v) exists], match_ba = [(v, u) exists] (edge tokens have a < b)
-      built.readout_claim = [](const Graph& g, const Query& query) {
-        const int u = query.args[0], w = query.args[1];
-        return std::vector<Q>{Q(u < w && g.has_edge(u, w) ? 1 : 0), Q(w < u && g.has_edge(u, w) ? 1 : 0)};
-      };
+      built.readout_claim = claims::edge_token_matches;
     return built;
   }
 

@@ -11,8 +11,8 @@ namespace exactformer::claims {
 // Tokens of g's sequence with `pause` pause tokens: n vertices, |E| edges, the task token, the pause tokens.
 inline long sequence_length(const Graph& g, long pause) { return g.n() + static_cast<long>(g.edges().size()) + 1 + pause; }
 
-// BFS distances from s in g (-1: unreachable), through the vertices of parity layer `parity` when bipartite
-// double cover is asked for: state (v, p) steps to (u, 1 - p) along an edge. double_cover = false: plain BFS.
+// BFS distances from s in g (-1: unreachable). double_cover: over the bipartite double cover instead, whose
+// state v + p n is (vertex v, walk length parity p); an edge steps (v, p) to (u, 1 - p), and s is (s, 0).
 inline std::vector<int> walk_distances(const Graph& g, int s, bool double_cover) {
   const int states = double_cover ? 2 * g.n() : g.n();
   std::vector<int> dist(static_cast<std::size_t>(states), -1), frontier{s};
@@ -67,6 +67,12 @@ inline Q ratio(long p, long q) { return Q(p) / Q(q); }
 // [s and t are connected], exactly 0 or 1 (an s-t connectivity answer slot).
 inline std::vector<Q> st_connected(const Graph& g, const Query& q) { return {Q(connected(g, q.args[0], q.args[1]) ? 1 : 0)}; }
 // (|E|, n', c)/T: a uniform head's averages of is_edge, is_vertex and the per-component weights (cycle checks).
+// (match_ab, match_ba) = ([the edge token (u, v) exists], [(v, u) exists]) for the query (u, v); edge tokens
+// carry a < b (both edge-existence forms).
+inline std::vector<Q> edge_token_matches(const Graph& g, const Query& q) {
+  const int u = q.args[0], w = q.args[1];
+  return {Q(u < w && g.has_edge(u, w) ? 1 : 0), Q(w < u && g.has_edge(u, w) ? 1 : 0)};
+}
 inline std::vector<Q> edges_vertices_components(const Graph& g, const Query&) {
   const long T = sequence_length(g, 0);
   return {ratio(static_cast<long>(g.edges().size()), T), ratio(g.n(), T), ratio(components(g), T)};
