@@ -173,6 +173,8 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"trace", "node_count", "--n", "4", "--graph6", "Ch", "--json", "t.json", "--svg", "/no/such/dir/t.svg"},
       // found by fuzz_cli: CLI11 echoed an unexpected argument raw, carriage return and all
       {"list", "-\rn", std::string(2000, 'x')},
+      {"bench", "node_count", "edge_count", "--mpi", "2"},  // one construction at a time
+      {"bench", "no_such_construction", "--mpi", "2"},
   };
   // Every output a case names exists beforehand: a refused run must leave each as it was.
   const std::string sentinel = "exactformer_test_sentinel\n";

@@ -37,6 +37,10 @@ void check_output_directory(const std::string& dir);
 // Writes a fresh temporary file in the same directory, then renames it to `path`: no partial file is
 // ever left at `path`, and on failure no temporary either.
 void write_file_atomically(const std::string& path, const std::string& content);
+// Runs the program argv[0] (looked up on PATH) with argv, no shell in between, its stdout and stderr
+// discarded when `quiet`; returns its exit status (-1: it could not start or was killed). A child killed by
+// SIGINT or SIGTERM re-raises that signal here: the user's Ctrl-C reached the whole process group.
+int run_program(const std::vector<std::string>& argv, bool quiet);
 // Replaces the directory `dir` whole: `write(staging)` fills a staging directory beside it (".NAME.staging-XXXXXX",
 // which starts as a copy of the old tree, so files other commands wrote stay), which is then swapped in with one
 // rename (renameat2 RENAME_EXCHANGE) and the old tree removed. If `write` throws, `dir` is untouched and the staging

@@ -1,5 +1,8 @@
 // exactformer bench: the double, fast exact and GMP paths on one stream, side by side.
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -7,6 +10,7 @@
 #include "bench.hpp"
 #include "cli/commands.hpp"
 #include "enumerate.hpp"
+#include "report.hpp"
 #include "sweep.hpp"
 
 namespace exactformer::cli {
@@ -103,6 +107,44 @@ int run_scaling(const std::vector<std::string>& names, int n_max, double budget,
   return 0;
 }
 
+// MPI throughput: the same `verify C --n N --quiet` as one process and under `mpirun -np K` for each K, run one
+// after another as child processes (no shell), timed side by side; the verdicts must agree.
+int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vector<int>& ranks, const Context& ctx) {
+  EXACTFORMER_REQUIRE(names.size() == 1, "bench --mpi times one construction (got " + std::to_string(names.size()) + ")");
+  ctx.registry.find(names[0]);  // a usage error before anything starts
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::vector<std::string> verify_args{self, "verify", names[0], "--n", std::to_string(n), "--quiet"};
+  const auto timed = [&](const std::vector<std::string>& argv, int& status) {
+    const auto t0 = std::chrono::steady_clock::now();
+    status = run_program(argv, true);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  int one_status = 0;
+  const double one = timed(verify_args, one_status);
+  EXACTFORMER_REQUIRE(one_status == 0 || one_status == 1, "`exactformer verify " + names[0] + "` exited " + std::to_string(one_status));
+  ctx.out << "`verify " << names[0] << " --n " << n << "`, every labelled graph with 1 <= n <= " << n
+          << "; one process with " << default_jobs() << " threads, then `mpirun --oversubscribe --bind-to none -np K` "
+          << "(rank 0 hands out shards; K - 1 workers share the machine's threads). Throughput kept = one-process time / time.\n\n"
+          << "| processes | seconds | throughput kept | verdict |\n|---|---:|---:|---|\n"
+          << "| 1 (no MPI) | " << std::fixed << std::setprecision(2) << one << " | 1.00 | " << (one_status == 0 ? "HOLDS" : "FAILS") << " |\n";
+  int status = 0;
+  for (int k : ranks) {
+    std::vector<std::string> argv{"mpirun"};
+    if (geteuid() == 0) argv.push_back("--allow-run-as-root");
+    for (const char* a : {"--oversubscribe", "--bind-to", "none", "-np"}) argv.push_back(a);
+    argv.push_back(std::to_string(k));
+    argv.insert(argv.end(), verify_args.begin(), verify_args.end());
+    const double t = timed(argv, status);
+    EXACTFORMER_REQUIRE(status != -1, "mpirun did not start or was killed (Open MPI: apt-get install openmpi-bin)");
+    if (status != one_status) {
+      ctx.out << "| " << k << " | " << t << " | — | exit " << status << ", not " << one_status << " as one process |\n";
+      return 1;
+    }
+    ctx.out << "| " << k << " | " << t << " | " << one / t << " | " << (status == 0 ? "HOLDS" : "FAILS") << " |" << std::endl;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Command add_bench(CLI::App& app, const Context& ctx) {
@@ -117,7 +159,12 @@ Command add_bench(CLI::App& app, const Context& ctx) {
       ->check(CLI::Range(8, kMaxVertices));
   bench_cmd->add_option("--budget", *budget, "--scaling: stop a construction's series after an n that took longer (seconds)")
       ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
-  return {bench_cmd, [names, n, scaling, budget, &ctx] {
+  auto ranks = std::make_shared<std::vector<int>>();
+  bench_cmd->add_option("--mpi", *ranks, "instead: `verify` of one construction at --n as one process and under mpirun -np K for each K")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 64));
+  return {bench_cmd, [names, n, scaling, budget, ranks, &ctx] {
+            if (!ranks->empty()) return run_mpi_bench(*names, *n, *ranks, ctx);
             if (names->empty())
               for (const auto& c : ctx.registry.constructions()) names->push_back(c->name());
             if (*scaling) return run_scaling(*names, *scaling, *budget, ctx);

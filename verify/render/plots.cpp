@@ -1,46 +1,18 @@
 // Plots (verify/render/plots.hpp).
 #include "render/plots.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <csignal>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
 #include "report.hpp"
 
-extern char** environ;
-
 namespace exactformer {
 namespace {
 
 // Runs `gnuplot SCRIPT` with its output discarded, no shell in between; true iff it exited with 0.
-bool run_gnuplot(const std::string& script) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  std::string program = "gnuplot", path = script;
-  char* argv[] = {program.data(), path.data(), nullptr};
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return false;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return false;
-  // Interrupted by the user (Ctrl-C reaches the whole process group): stop as that signal would have.
-  if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
-    std::signal(WTERMSIG(status), SIG_DFL);
-    std::raise(WTERMSIG(status));
-  }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
+bool run_gnuplot(const std::string& script) { return run_program({"gnuplot", script}, true) == 0; }
 
 // Writes the script, runs gnuplot on it, removes the script and its data file; a note on err without gnuplot.
 bool draw(const std::string& script, const std::string& text, const std::string& data, const std::string& what, std::ostream& err) {
