@@ -11,17 +11,17 @@ namespace exactformer::claims {
 // Tokens of g's sequence with `pause` pause tokens: n vertices, |E| edges, the task token, the pause tokens.
 inline long sequence_length(const Graph& g, long pause) { return g.n() + static_cast<long>(g.edges().size()) + 1 + pause; }
 
-// BFS distances from s in g (-1: unreachable). double_cover: over the bipartite double cover instead, whose
+// BFS distances from s in g (-1: unreachable). parity_cover: over the bipartite double cover instead, whose
 // state v + p n is (vertex v, walk length parity p); an edge steps (v, p) to (u, 1 - p), and s is (s, 0).
-inline std::vector<int> walk_distances(const Graph& g, int s, bool double_cover) {
-  const int states = double_cover ? 2 * g.n() : g.n();
+inline std::vector<int> walk_distances(const Graph& g, int s, bool parity_cover) {
+  const int states = parity_cover ? 2 * g.n() : g.n();
   std::vector<int> dist(static_cast<std::size_t>(states), -1), frontier{s};
   dist[static_cast<std::size_t>(s)] = 0;
   for (std::size_t head = 0; head < frontier.size(); ++head) {
     const int x = frontier[head], v = x % g.n(), p = x / g.n();
     for (int u = 0; u < g.n(); ++u) {
       if (!g.has_edge(v, u)) continue;
-      const int y = double_cover ? u + (1 - p) * g.n() : u;
+      const int y = parity_cover ? u + (1 - p) * g.n() : u;
       if (dist[static_cast<std::size_t>(y)] >= 0) continue;
       dist[static_cast<std::size_t>(y)] = dist[static_cast<std::size_t>(x)] + 1;
       frontier.push_back(y);

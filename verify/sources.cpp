@@ -8,6 +8,7 @@
 #include "enumerate.hpp"
 #include "exactformer/rational.hpp"
 #include "exactformer/scalar.hpp"
+#include "splitmix.hpp"
 
 namespace exactformer {
 
@@ -101,17 +102,6 @@ class Graph6Source final : public GraphSource {
 
 namespace {
 
-// splitmix64: a small, well-mixed stream from a seed.
-struct SplitMix {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
-
 // One graph after another, made on demand (a random graph at n = 4096 is 2 MiB).
 class GeneratedSource final : public GraphSource {
  public:
@@ -180,7 +170,7 @@ std::unique_ptr<GraphSource> generated_source(const std::string& spec) {
       const Q scaled = p * Q(std::uint64_t{1} << 53);
       const auto threshold = static_cast<std::uint64_t>(ScalarTraits<Q>::floor_to_long(scaled).value_or(0));
       return std::make_unique<GeneratedSource>(spec, count, [n, seed, threshold, p](std::uint64_t i) {
-        SplitMix rng{seed * 0x100000001b3ULL + i};
+        SplitMix64 rng{seed * 0x100000001b3ULL + i};
         Graph g(n);
         for (int b = 1; b < n; ++b)
           for (int a = 0; a < b; ++a)
@@ -190,7 +180,7 @@ std::unique_ptr<GraphSource> generated_source(const std::string& spec) {
     }
     const long m = number(3, 0, pairs, "M");
     return std::make_unique<GeneratedSource>(spec, count, [n, m, seed](std::uint64_t i) {
-      SplitMix rng{seed * 0x100000001b3ULL + i};
+      SplitMix64 rng{seed * 0x100000001b3ULL + i};
       Graph g(n);
       for (long added = 0; added < m;) {
         const int a = static_cast<int>(rng.next() % static_cast<std::uint64_t>(n));

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "pool.hpp"
+#include "splitmix.hpp"
 
 namespace exactformer {
 
@@ -68,13 +69,8 @@ Token task_token(const Query& q) {
 
 // Fisher-Yates with splitmix64 (seeding a Mersenne twister per graph costs more than the shuffle).
 static std::vector<std::pair<int, int>> shuffled(std::vector<std::pair<int, int>> edges, std::uint64_t seed) {
-  const auto next = [&seed] {
-    std::uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  };
-  for (std::size_t i = edges.size(); i > 1; --i) std::swap(edges[i - 1], edges[static_cast<std::size_t>(next() % i)]);
+  SplitMix64 rng{seed};
+  for (std::size_t i = edges.size(); i > 1; --i) std::swap(edges[i - 1], edges[static_cast<std::size_t>(rng.next() % i)]);
   return edges;
 }
 

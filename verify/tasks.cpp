@@ -5,6 +5,7 @@
 
 #include "exactformer/errors.hpp"
 #include "solvers.hpp"
+#include "splitmix.hpp"
 
 namespace exactformer {
 
@@ -73,13 +74,8 @@ std::vector<Query> sample_queries(const Task& task, int n, std::uint64_t k, std:
   const std::uint64_t total = query_count(task, n);
   if (k >= total) return all_queries(task, n);
   std::set<std::uint64_t> chosen;  // indices into all_queries order
-  std::uint64_t state = seed;
-  while (chosen.size() < k) {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    chosen.insert((z ^ (z >> 31)) % total);
-  }
+  SplitMix64 rng{seed};
+  while (chosen.size() < k) chosen.insert(rng.next() % total);
   std::vector<Query> out;
   const auto m = static_cast<std::uint64_t>(n);
   for (const std::uint64_t i : chosen)

@@ -20,50 +20,44 @@
 #include <string>
 #include <vector>
 
+#include "splitmix.hpp"
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
 
-struct SplitMix {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(next() % n); }
-};
+// A draw below n from the tool's own splitmix64 stream.
+std::size_t below(exactformer::SplitMix64& rng, std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(rng.next() % n); }
 
-std::string mutate(std::string x, const std::vector<std::string>& corpus, SplitMix& rng) {
+std::string mutate(std::string x, const std::vector<std::string>& corpus, exactformer::SplitMix64& rng) {
   static const char interesting[] = {'\0', '\n', ',', '-', '0', '1', '9', '?', '~', ':', '=', '.', ' ', '\x7f', '\xff'};
-  const std::size_t steps = 1 + rng.below(4);
+  const std::size_t steps = 1 + below(rng, 4);
   for (std::size_t k = 0; k < steps; ++k) {
-    switch (rng.below(7)) {
+    switch (below(rng, 7)) {
       case 0:
-        if (!x.empty()) x[rng.below(x.size())] ^= static_cast<char>(1 << rng.below(8));
+        if (!x.empty()) x[below(rng, x.size())] ^= static_cast<char>(1 << below(rng, 8));
         break;
-      case 1: x.insert(rng.below(x.size() + 1), 1, static_cast<char>(rng.next())); break;
+      case 1: x.insert(below(rng, x.size() + 1), 1, static_cast<char>(rng.next())); break;
       case 2:
-        if (!x.empty()) x.erase(rng.below(x.size()), 1 + rng.below(4));
+        if (!x.empty()) x.erase(below(rng, x.size()), 1 + below(rng, 4));
         break;
-      case 3: x.insert(rng.below(x.size() + 1), 1, interesting[rng.below(sizeof interesting)]); break;
+      case 3: x.insert(below(rng, x.size() + 1), 1, interesting[below(rng, sizeof interesting)]); break;
       case 4:
         if (!x.empty()) {
-          const std::size_t a = rng.below(x.size());
-          x.insert(rng.below(x.size() + 1), x.substr(a, 1 + rng.below(8)));
+          const std::size_t a = below(rng, x.size());
+          x.insert(below(rng, x.size() + 1), x.substr(a, 1 + below(rng, 8)));
         }
         break;
       case 5: {
-        const std::string& other = corpus[rng.below(corpus.size())];
+        const std::string& other = corpus[below(rng, corpus.size())];
         if (!other.empty()) {
-          const std::size_t a = rng.below(other.size());
-          x = x.substr(0, rng.below(x.size() + 1)) + other.substr(a, 1 + rng.below(other.size() - a));
+          const std::size_t a = below(rng, other.size());
+          x = x.substr(0, below(rng, x.size() + 1)) + other.substr(a, 1 + below(rng, other.size() - a));
         }
         break;
       }
       default:
-        if (!x.empty()) x[rng.below(x.size())] = interesting[rng.below(sizeof interesting)];
+        if (!x.empty()) x[below(rng, x.size())] = interesting[below(rng, sizeof interesting)];
     }
   }
   if (x.size() > 4096) x.resize(4096);
@@ -119,9 +113,9 @@ int main(int argc, char** argv) {
   crash_path = (std::filesystem::current_path() / "fuzz-crash-input").string();  // absolute: targets may change directory
   for (const int sig : {SIGILL, SIGABRT, SIGSEGV, SIGFPE, SIGBUS}) std::signal(sig, on_finding);
   const std::filesystem::path start = std::filesystem::current_path();
-  SplitMix rng{seed};
+  exactformer::SplitMix64 rng{seed};
   for (const std::string& c : corpus) run_one(c);
-  for (long r = 0; r < runs; ++r) run_one(mutate(corpus[rng.below(corpus.size())], corpus, rng));
+  for (long r = 0; r < runs; ++r) run_one(mutate(corpus[below(rng, corpus.size())], corpus, rng));
   std::filesystem::current_path(start);
   std::cout << argv[0] << ": " << corpus.size() << " corpus inputs and " << runs << " mutants (seed " << seed << "): no finding\n";
   return 0;
