@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""verify under mpirun -np 1, 2, 4 gives the one-process verdict and counts (ctest, when mpirun is found).
+"""verify and check under mpirun -np 1, 2, 4 give the one-process verdicts and counts (ctest, when mpirun is found).
 
     mpi_test.py MPIRUN EXACTFORMER WORKDIR
 
-For a holding run and a failing one, the JSON (but for "seconds") and the report (but for the timing) of
-`mpirun -np K exactformer verify ... --shard-graphs 40` equal the plain run's; the state file an MPI run
-writes is one a plain run resumes from (every shard recorded: the same report)."""
+For a holding verify, a failing one and a check (many sweeps, each shared by the ranks, the witness search
+among them), the JSON (but for "seconds") and the report (but for the timings) of `mpirun -np K exactformer
+... --shard-graphs 40` equal the plain run's; the state file an MPI run writes is one a plain run resumes
+from (every shard recorded: the same report)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,7 @@ MPI = [mpirun, "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 RUNS = [
     ["verify", "connectivity_hook_shortcut", "--n", "5", "--quiet"],                 # holds
     ["verify", "edge_existence", "--n", "6", "--code-bits-offset", "-1", "--quiet"],  # fails: the same witness
+    ["check", "parallel.connectivity.logdepth_wide", "parallel.cycle_check.logdepth_wide", "--n-max", "4", "--quiet"],
 ]
 
 
@@ -25,14 +28,20 @@ def run(cmd):
     return subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def normal(out):
-    return [line.split(", max activation bits")[0] for line in out.splitlines()]
+def normal(out):  # the report without its timings (verify's line end, a check table's last column)
+    return [re.sub(r"\| [0-9.]+ \|$", "|", line.split(", max activation bits")[0]) for line in out.splitlines()]
+
+
+def untimed(j):
+    if isinstance(j, dict):
+        return {k: untimed(v) for k, v in j.items() if k != "seconds"}
+    if isinstance(j, list):
+        return [untimed(v) for v in j]
+    return j
 
 
 def result(path):
-    j = json.loads(Path(path).read_text())
-    j.pop("seconds")
-    return j
+    return untimed(json.loads(Path(path).read_text()))
 
 
 for k, args in enumerate(RUNS):

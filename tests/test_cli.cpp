@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -99,6 +100,33 @@ TEST_CASE("a broken construction is reported with exit 1 and a counterexample") 
   CHECK(v.code == 1);
   CHECK(v.out.find("expected 1, got 0") != std::string::npos);
   CHECK(v.out.find("FAILS") != std::string::npos);
+}
+
+TEST_CASE("resumable: a failing check and a generated source rerun from their state files to the same report") {
+  const auto untimed = [](std::string out) {  // the check table's last column and verify's seconds
+    return std::regex_replace(std::regex_replace(out, std::regex(R"(\| [0-9.]+ \|\n)"), "|\n"), std::regex(R"(, [0-9.]+ s\n)"), "\n");
+  };
+  const std::string check_state = "exactformer_test_check.state", verify_state = "exactformer_test_verify.state";
+  std::remove(check_state.c_str());
+  std::remove(verify_state.c_str());
+  const std::vector<std::string> check{"check", "test.broken.degree", "--n-max", "4", "--family-n-max", "4", "--shard-graphs", "5"};
+  const Run plain = cli(check, with_broken());
+  std::vector<std::string> resumable = check;
+  resumable.insert(resumable.end(), {"--state", check_state});
+  const Run first = cli(resumable, with_broken()), again = cli(resumable, with_broken());
+  CHECK(plain.code == 1);
+  CHECK(first.code == 1);
+  CHECK(again.code == 1);
+  CHECK(untimed(first.out) == untimed(plain.out));
+  CHECK(untimed(again.out) == untimed(plain.out));
+  // A generated source has no file size to fingerprint (this was an internal error, exit 3).
+  const std::vector<std::string> verify{"verify", "connectivity_hook_shortcut", "--n", "16", "--graphs", "family:binomial:4",
+                                        "--state", verify_state, "--quiet"};
+  const Run v1 = cli(verify), v2 = cli(verify);
+  CHECK(v1.code == 0);
+  CHECK(untimed(v2.out) == untimed(v1.out));
+  std::remove(check_state.c_str());
+  std::remove(verify_state.c_str());
 }
 
 TEST_CASE("one verdict whatever the thread timing: 30 runs of softmax2 row squaring at b = 2 with 2 threads") {

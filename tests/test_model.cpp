@@ -1,12 +1,15 @@
 // The model: attention weight rules by hand, the reference forward pass, and every evaluator tier
 // (int64, int128, GMP) against it, including forced overflow.
 #include <doctest/doctest.h>
+#include <stdlib.h>
 
+#include <filesystem>
 #include <random>
 #include <tuple>
 
 #include "bench.hpp"
 #include "check.hpp"
+#include "distributed.hpp"
 #include "enumerate.hpp"
 #include "exactformer/fraction_arith.hpp"
 #include "exactformer/scaled_arith.hpp"
@@ -291,6 +294,45 @@ TEST_CASE("the checker's result does not depend on the number of threads") {
   CHECK(a.graphs == b.graphs);
   CHECK(a.evaluations == b.evaluations);
   CHECK(a.max_activation_bits == b.max_activation_bits);
+}
+
+TEST_CASE("sharded sweeps: each sweep of a command gives run_sweep's statistics, and a rerun on its state runs none again") {
+  const Construction& ee = find_construction("edge_existence");
+  const Construction& nc = find_construction("node_count");
+  Variant fewer;
+  fewer.code_bits_offset = -1;
+  const Built holds = nc.build(5, Variant::hard()), fails = ee.build(5, fewer);
+  char dir[] = "/tmp/exactformer-shards-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  ShardOptions so;
+  so.state = std::string(dir) + "/state";
+  so.fingerprint = "a test";
+  so.shard_graphs = 37;  // 1,099 graphs: 30 shards, the last shorter
+  const auto sweeps = [&](const RunOptions& opt) {  // three sweeps, as a command makes them: the same sweep twice, then a failing one
+    std::vector<std::string> out;
+    for (int k = 0; k < 3; ++k) {
+      auto source = labelled_source(1, 5);
+      out.push_back(stats_to_json(run_sweep(k < 2 ? nc : ee, k < 2 ? holds : fails, 5, *source, opt)).dump());
+    }
+    return out;
+  };
+  const std::vector<std::string> plain = sweeps(RunOptions{});
+  {
+    ShardedSweeps sharded(so);
+    RunOptions opt;
+    opt.sharding = &sharded;
+    CHECK(sweeps(opt) == plain);
+  }
+  ShardedSweeps resumed(so);  // every shard is recorded: with the stop flag already set, a shard to run would throw
+  const std::atomic<bool> stop{true};
+  RunOptions opt;
+  opt.sharding = &resumed;
+  opt.stop = &stop;
+  CHECK(sweeps(opt) == plain);
+  ShardedSweeps fresh(ShardOptions{std::string(dir) + "/other", "a test", 37});
+  opt.sharding = &fresh;
+  CHECK_THROWS_AS(sweeps(opt), interrupted);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("bench: the three paths run the same stream; fast exact and GMP agree (else internal_error)") {

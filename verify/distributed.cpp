@@ -13,14 +13,50 @@
 
 namespace exactformer {
 
+namespace {
+
+std::string sweep_name(std::uint64_t k, const Construction& c, const Built& built, int n_max, const GraphSource& source,
+                       const RunOptions& o) {
+  std::string s = "#" + std::to_string(k) + " " + c.name() + " [" + built.variant + "] n<=" + std::to_string(n_max) + ": " +
+                  source.describe();
+  if (const auto size = source.size()) s += " (" + std::to_string(*size) + " graphs)";
+  s += "; orders " + std::to_string(o.edge_orders) + (o.stop_at_first ? ", to the first failure" : ", every failure") +
+       (o.fast_path ? "" : ", GMP only") + ", max bits " + std::to_string(kRungBits[o.max_rung]);
+  if (o.fixed_point) s += ", FP_" + std::to_string(*o.fixed_point);
+  if (o.queries_per_graph) s += ", " + std::to_string(o.queries_per_graph) + " queries seeded " + std::to_string(o.query_seed);
+  s += ", crosscheck every " + std::to_string(o.crosscheck_every) + " up to " + std::to_string(o.crosscheck_max_tokens) + " tokens";
+  if (o.first_index) s += ", from index " + std::to_string(o.first_index);
+  return s;
+}
+
+}  // namespace
+
+ShardedSweeps::ShardedSweeps(const ShardOptions& so)
+    : state_([&] {
+        ShardOptions here = so;
+        if (mpi_world().rank != 0) here.state.clear();
+        return here;
+      }()) {}
+
+RunStats ShardedSweeps::run(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) {
+  EXACTFORMER_ASSERT(!busy_.exchange(true), "sharded sweeps must come one at a time (their names are their order)");
+  struct Release {
+    std::atomic<bool>& busy;
+    ~Release() { busy.store(false); }
+  } release{busy_};
+  const std::string name = sweep_name(sweeps_++, c, built, n_max, source, opt);
+  return mpi_world().size > 1 ? run_distributed(c, built, n_max, source, opt, state_, name)
+                              : run_resumable(c, built, n_max, source, opt, state_, name);
+}
+
 #ifndef EXACTFORMER_WITH_MPI
 
 MpiWorld mpi_start(int&, char**&) { return {}; }
 MpiWorld mpi_world() { return {}; }
 void mpi_finish() {}
-std::optional<RunStats> run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source,
-                                        const RunOptions& opt, const ShardOptions& so) {
-  return run_resumable(c, built, n_max, source, opt, so);
+RunStats run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
+                         StateFile& state, const std::string& sweep) {
+  return run_resumable(c, built, n_max, source, opt, state, sweep);
 }
 
 #else
@@ -35,15 +71,11 @@ void send(int to, Tag tag, const std::string& body) {
 }
 
 // A message of any tag from anyone, waited for without spinning a core.
-std::string receive(int& from, int& tag, bool poll) {
+std::string receive(int& from, int& tag) {
   MPI_Status st;
-  if (poll) {
-    int flag = 0;
-    while (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st), !flag)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  } else {
-    MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-  }
+  int flag = 0;
+  while (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st), !flag)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   int count = 0;
   MPI_Get_count(&st, MPI_CHAR, &count);
   std::string body(static_cast<std::size_t>(count), '\0');
@@ -61,7 +93,7 @@ void worker(const Construction& c, const Built& built, int n_max, const RunOptio
   for (;;) {
     int from = 0, tag = 0;
     const Json msg = [&] {
-      const std::string body = receive(from, tag, false);
+      const std::string body = receive(from, tag);
       return tag == work ? Json::parse(body) : Json();
     }();
     if (tag != work) return;
@@ -80,7 +112,23 @@ void worker(const Construction& c, const Built& built, int n_max, const RunOptio
   }
 }
 
-RunStats coordinate(GraphSource& source, const RunOptions& opt, const ShardOptions& so, const MpiWorld& world);
+RunStats coordinate(GraphSource& source, const RunOptions& opt, StateFile& state, const std::string& sweep, const MpiWorld& world);
+
+// Rank 0's `body` on every rank, waited for without spinning a core.
+std::string broadcast(std::string body) {
+  const auto wait = [](MPI_Request& request) {
+    int done = 0;
+    while (MPI_Test(&request, &done, MPI_STATUS_IGNORE), !done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
+  unsigned long long size = body.size();
+  MPI_Request request;
+  MPI_Ibcast(&size, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD, &request);
+  wait(request);
+  body.resize(static_cast<std::size_t>(size));
+  MPI_Ibcast(body.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD, &request);
+  wait(request);
+  return body;
+}
 
 }  // namespace
 
@@ -104,16 +152,18 @@ void mpi_finish() {
   started = false;
 }
 
-std::optional<RunStats> run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source,
-                                        const RunOptions& opt, const ShardOptions& so) {
+RunStats run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
+                         StateFile& state, const std::string& sweep) {
   const MpiWorld world = mpi_world();
-  if (world.size <= 1) return run_resumable(c, built, n_max, source, opt, so);
+  if (world.size <= 1) return run_resumable(c, built, n_max, source, opt, state, sweep);
   if (world.rank != 0) {
     worker(c, built, n_max, opt);
-    return std::nullopt;
+    return stats_from_json(Json::parse(broadcast("")));
   }
   try {
-    return coordinate(source, opt, so, world);
+    const RunStats total = coordinate(source, opt, state, sweep, world);
+    broadcast(stats_to_json(total).dump());
+    return total;
   } catch (const interrupted&) {
     throw;
   } catch (const std::exception& e) {
@@ -123,16 +173,15 @@ std::optional<RunStats> run_distributed(const Construction& c, const Built& buil
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, usage ? 2 : 3);
   }
-  return std::nullopt;
+  return {};  // not reached
 }
 
 namespace {
 
-RunStats coordinate(GraphSource& source, const RunOptions& opt, const ShardOptions& so, const MpiWorld& world) {
+RunStats coordinate(GraphSource& source, const RunOptions& opt, StateFile& state, const std::string& sweep, const MpiWorld& world) {
   EXACTFORMER_ASSERT(!opt.answers, "answers are not gathered over MPI");
-  StateFile state(so);
   const ProgressScope meter(opt.progress, source.describe(), source.size());
-  ShardCutter cutter(source, so.shard_graphs);
+  ShardCutter cutter(source, state.shard_graphs());
   std::map<std::uint64_t, RunStats> results;  // finished shards, merged in order below
   std::map<std::uint64_t, std::pair<bool, std::string>> errors;
   std::uint64_t next_shard = 0, merged = 0;
@@ -162,14 +211,14 @@ RunStats coordinate(GraphSource& source, const RunOptions& opt, const ShardOptio
   const auto hand_out = [&](int to) {
     while (!stopping && !(opt.stop && opt.stop->load()) && more && (more = cutter.next(shard))) {
       const std::uint64_t k = next_shard++;
-      if (const RunStats* recorded = state.find(k)) {
+      if (const RunStats* recorded = state.find(sweep, k)) {
         results[k] = *recorded;
         merge_ready();
         continue;
       }
       Json graphs = Json::array();
       for (const Graph& g : shard) graphs.push_back(to_graph6(g));
-      send(to, work, Json{{"shard", k}, {"first_index", k * so.shard_graphs}, {"graphs", graphs}}.dump());
+      send(to, work, Json{{"shard", k}, {"first_index", opt.first_index + k * state.shard_graphs()}, {"graphs", graphs}}.dump());
       return;
     }
     send(to, stop, "");
@@ -177,13 +226,13 @@ RunStats coordinate(GraphSource& source, const RunOptions& opt, const ShardOptio
   };
   while (idle_workers_stopped < world.size - 1) {
     int from = 0, tag = 0;
-    const std::string body = receive(from, tag, true);
+    const std::string body = receive(from, tag);
     if (tag == result || tag == failed) {
       const Json r = Json::parse(body);
       const auto k = r.at("shard").get<std::uint64_t>();
       if (tag == result) {
         const RunStats s = stats_from_json(r.at("stats"));
-        state.record(k, s);
+        state.record(sweep, k, s);
         results[k] = s;
       } else {
         errors[k] = {r.at("usage").get<bool>(), r.at("what").get<std::string>()};

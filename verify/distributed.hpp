@@ -1,12 +1,15 @@
 // Sweeps over MPI ranks (Open MPI; built when CMake finds MPI, EXACTFORMER_MPI). Under
-// `mpirun -np K exactformer verify ...`, rank 0 reads the graph stream, cuts it into shards of
-// --shard-graphs consecutive graphs (many more shards than ranks: shards are uneven), hands each to the next
-// rank that asks, and merges the returned statistics in shard order; ranks 1..K-1 evaluate. The merged
-// result is the one-process result (shards run with their stream offsets; nothing after the first failing
-// shard counts, whatever finished first). With --state, rank 0 records finished shards and a rerun resumes.
-// Rank 0 waits with MPI_Test and a 1 ms sleep, not a busy receive: on a small machine it must not take a core.
+// `mpirun -np K exactformer verify|check ...` every rank runs the same command; at each sweep, rank 0 reads
+// the graph stream, cuts it into shards of --shard-graphs consecutive graphs (many more shards than ranks:
+// shards are uneven), hands each to the next rank that asks, and merges the returned statistics in shard
+// order; ranks 1..K-1 evaluate. The merged result is the one-process result (shards run with their stream
+// offsets; nothing after the first failing shard counts, whatever finished first), and rank 0 broadcasts it,
+// so every rank goes on through the same command (a check's later sweeps depend on earlier verdicts); only
+// rank 0 prints and writes files. With --state, rank 0 records finished shards and a rerun resumes.
+// Waiting ranks poll with a 1 ms sleep, not a busy receive: on a small machine they must not take a core.
 #pragma once
-#include <optional>
+#include <atomic>
+#include <string>
 
 #include "shards.hpp"
 
@@ -21,9 +24,25 @@ MpiWorld mpi_start(int& argc, char**& argv);
 MpiWorld mpi_world();  // {0, 1} outside mpirun
 void mpi_finish();
 
-// Rank 0: the merged statistics. Other ranks: nullopt (they evaluated shards; they print nothing).
-// Outside mpirun, or with one rank: run_resumable.
-std::optional<RunStats> run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source,
-                                        const RunOptions& opt, const ShardOptions& so);
+// Every rank calls it with the same sweep; every rank gets the merged statistics. With one rank: run_resumable.
+RunStats run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
+                         StateFile& state, const std::string& sweep);
+
+// The sweeps of one command (RunOptions::sharding), shard by shard: recorded in the state file (if any),
+// resumed from it, and over the MPI ranks when started by mpirun. A sweep's name in the state file is its
+// place in the command's order of sweeps with what it runs ("#3 connectivity_squaring [hard, L=3] n<=5:
+// every labelled graph ... (1,182 graphs); orders 2, ..."): a rerun of the same command makes the same
+// sweeps in the same order (verdicts do not depend on timing), so it finds the shards it finished.
+// Sweeps must come one at a time (one thread); a concurrent call is an internal error.
+class ShardedSweeps : public SweepRunner {
+ public:
+  explicit ShardedSweeps(const ShardOptions& so);  // under mpirun only rank 0 opens the state file
+  RunStats run(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) override;
+
+ private:
+  StateFile state_;
+  std::uint64_t sweeps_ = 0;
+  std::atomic<bool> busy_{false};
+};
 
 }  // namespace exactformer

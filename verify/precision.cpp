@@ -34,6 +34,8 @@ Setup setup(const PrecisionOptions& opt, const Q& value) {
   s.run.jobs = opt.jobs;
   s.run.edge_orders = 1;  // FP_p and both softmaxes are order-equivariant (exact dot products, grouped weights)
   s.run.max_rung = opt.max_rung;
+  s.run.sharding = opt.sharding;
+  s.run.stop = opt.stop;
   switch (opt.model) {
     case PrecisionModel::fp:
       s.variant = Variant::hard();

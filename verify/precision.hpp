@@ -30,6 +30,8 @@ struct PrecisionOptions {
   Q step = Q(1) / 64;   // softmax: the grid of β
   long max_value = 64;  // fp, softmax2: the largest p or b tried; softmax: the largest β bracket tried
   int max_rung = kDefaultMaxRung;
+  SweepRunner* sharding = nullptr;           // RunOptions::sharding of every probe's sweep
+  const std::atomic<bool>* stop = nullptr;  // RunOptions::stop of every probe's sweep
 };
 
 struct PrecisionProbe {

@@ -374,6 +374,8 @@ std::vector<Finding> precision_prediction(PrecisionModel model, const Constructi
   po.model = model;
   po.jobs = opt.run.jobs;
   po.max_value = model == PrecisionModel::fp ? 32 : 64;
+  po.sharding = opt.run.sharding;
+  po.stop = opt.run.stop;
   const PrecisionResult r = search_precision(c, po);
   std::string predicted;
   bool match = false;

@@ -77,9 +77,10 @@ RunStats stats_from_json(const Json& j) {
   return s;
 }
 
-StateFile::StateFile(const ShardOptions& so) : path_(so.state) {
+StateFile::StateFile(const ShardOptions& so) : path_(so.state), shard_graphs_(so.shard_graphs) {
+  EXACTFORMER_REQUIRE(shard_graphs_ > 0, "shards must hold at least one graph");
   if (path_.empty()) return;
-  const Json header{{"format", "exactformer-state/1"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs}};
+  const Json header{{"format", "exactformer-state/2"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs}};
   // What an earlier run finished: whole lines only; a torn last line is cut off.
   std::ifstream in(path_, std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -93,10 +94,10 @@ StateFile::StateFile(const ShardOptions& so) : path_(so.state) {
       line = Json::parse(text.substr(pos, end - pos));
       if (first) {
         EXACTFORMER_REQUIRE(line == header, "the state file " + quote_input(path_) +
-                                                " belongs to another run (different command, graphs or shard size)");
+                                                " belongs to another run (different command, graphs, shard size or format)");
         first = false;
       } else {
-        done_[line.at("shard").get<std::uint64_t>()] = stats_from_json(line.at("stats"));
+        done_[{line.at("sweep").get<std::string>(), line.at("shard").get<std::uint64_t>()}] = stats_from_json(line.at("stats"));
       }
     } catch (const Json::exception&) {
       throw usage_error("the state file " + quote_input(path_) + " has a malformed line at byte " + std::to_string(pos));
@@ -108,13 +109,13 @@ StateFile::StateFile(const ShardOptions& so) : path_(so.state) {
   if (first) append_line(path_, header.dump() + "\n");
 }
 
-const RunStats* StateFile::find(std::uint64_t shard) const {
-  const auto it = done_.find(shard);
+const RunStats* StateFile::find(const std::string& sweep, std::uint64_t shard) const {
+  const auto it = done_.find({sweep, shard});
   return it == done_.end() ? nullptr : &it->second;
 }
 
-void StateFile::record(std::uint64_t shard, const RunStats& stats) {
-  if (!path_.empty()) append_line(path_, Json{{"shard", shard}, {"stats", stats_to_json(stats)}}.dump() + "\n");
+void StateFile::record(const std::string& sweep, std::uint64_t shard, const RunStats& stats) {
+  if (!path_.empty()) append_line(path_, Json{{"sweep", sweep}, {"shard", shard}, {"stats", stats_to_json(stats)}}.dump() + "\n");
 }
 
 bool ShardCutter::next(std::vector<Graph>& shard) {
@@ -135,25 +136,24 @@ bool ShardCutter::next(std::vector<Graph>& shard) {
 }
 
 RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                       const ShardOptions& so) {
+                       StateFile& state, const std::string& sweep) {
   EXACTFORMER_ASSERT(!opt.answers, "answers are not recorded in a state file");
-  StateFile state(so);
   RunOptions inner = opt;
   inner.progress = nullptr;
   const ProgressScope meter(opt.progress, source.describe(), source.size());
   RunStats total;
-  ShardCutter cutter(source, so.shard_graphs);
+  ShardCutter cutter(source, state.shard_graphs());
   std::vector<Graph> shard;
   for (std::uint64_t k = 0; cutter.next(shard); ++k) {
     RunStats part;
-    if (const RunStats* recorded = state.find(k)) {
+    if (const RunStats* recorded = state.find(sweep, k)) {
       part = *recorded;
     } else {
       if (opt.stop && opt.stop->load()) throw interrupted();
-      inner.first_index = k * so.shard_graphs;
+      inner.first_index = opt.first_index + k * state.shard_graphs();
       auto list = list_source(shard, source.describe());
       part = run_sweep(c, built, n_max, *list, inner);
-      state.record(k, part);
+      state.record(sweep, k, part);
     }
     if (opt.progress) opt.progress->add(static_cast<std::uint64_t>(part.graphs), static_cast<std::uint64_t>(part.queries));
     merge_stats(total, part);

@@ -1,11 +1,13 @@
-// Resumable sweeps: the graph stream cut into shards of consecutive graphs, each finished shard's
-// statistics appended to a state file, so that a stopped run (a signal, a crash, a lost machine) resumes
-// where it stopped and ends with the report of an uninterrupted run.
+// Resumable sweeps: the graph stream of each sweep cut into shards of consecutive graphs, each finished
+// shard's statistics appended to a state file, so that a stopped run (a signal, a crash, a lost machine)
+// resumes where it stopped and ends with the report of an uninterrupted run.
 //
-// State file (text, one JSON object a line): a header {"format": "exactformer-state/1", "run": FINGERPRINT,
-// "shard_graphs": S}, then {"shard": k, "stats": {...}} for each finished shard k (graphs kS .. kS+S-1 of the
-// stream). Each line goes out in one write(2) on an O_APPEND descriptor and is fsync'ed; a torn last line
-// (a kill during the write) is dropped on loading and the file cut back to its last whole line.
+// State file (text, one JSON object a line): a header {"format": "exactformer-state/2", "run": FINGERPRINT,
+// "shard_graphs": S}, then {"sweep": NAME, "shard": k, "stats": {...}} for each finished shard k (graphs
+// kS .. kS+S-1 of that sweep's stream). A command makes one sweep (verify) or many (check); NAME tells them
+// apart (verify/distributed.hpp: ShardedSweeps). Each line goes out in one write(2) on an O_APPEND descriptor
+// and is fsync'ed; a torn last line (a kill during the write) is dropped on loading and the file cut back to
+// its last whole line.
 #pragma once
 #include <atomic>
 #include <map>
@@ -27,12 +29,14 @@ struct ShardOptions {
 class StateFile {
  public:
   explicit StateFile(const ShardOptions& so);
-  const RunStats* find(std::uint64_t shard) const;  // nullptr: not finished yet
-  void record(std::uint64_t shard, const RunStats& stats);
+  std::uint64_t shard_graphs() const { return shard_graphs_; }
+  const RunStats* find(const std::string& sweep, std::uint64_t shard) const;  // nullptr: not finished yet
+  void record(const std::string& sweep, std::uint64_t shard, const RunStats& stats);
 
  private:
   std::string path_;
-  std::map<std::uint64_t, RunStats> done_;
+  std::uint64_t shard_graphs_;
+  std::map<std::pair<std::string, std::uint64_t>, RunStats> done_;
 };
 
 // Cuts a source into shards of `size` consecutive graphs (the last may be shorter).
@@ -51,12 +55,13 @@ class ShardCutter {
   bool exhausted_ = false;
 };
 
-// run_sweep over `source`, shard by shard in stream order: shards recorded in the state are not run again;
-// each newly finished shard is appended. The merged statistics equal run_sweep's over the whole stream (the
-// shards run with their stream offsets; with stop_at_first, nothing after the first failing shard counts).
-// opt.stop set: throws `interrupted` after recording every shard that finished. opt.progress is fed per shard.
+// run_sweep over `source`, shard by shard in stream order: the sweep's shards recorded in the state are not
+// run again; each newly finished shard is appended. The merged statistics equal run_sweep's over the whole
+// stream (the shards run with their stream offsets; with stop_at_first, nothing after the first failing shard
+// counts). opt.stop set: throws `interrupted` after recording every shard that finished. opt.progress is fed
+// per shard.
 RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                       const ShardOptions& shards);
+                       StateFile& state, const std::string& sweep);
 
 // RunStats <-> JSON, exactly (the state file's records).
 Json stats_to_json(const RunStats& s);

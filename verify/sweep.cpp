@@ -235,6 +235,11 @@ class Worker {
 }  // namespace
 
 RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) {
+  if (opt.sharding) {
+    RunOptions here = opt;
+    here.sharding = nullptr;
+    return opt.sharding->run(c, built, n_max, source, here);
+  }
   const Task& task = find_task(c.task());
   const int jobs = std::max(1, opt.jobs);
   std::vector<std::unique_ptr<Worker>> workers;

@@ -50,6 +50,8 @@ struct Answer {
   std::string certificate(long expected) const;
 };
 
+class SweepRunner;
+
 struct RunOptions {
   int jobs = 1;
   int edge_orders = 2;          // order-invariant constructions: identity plus (orders-1) shuffles
@@ -76,6 +78,9 @@ struct RunOptions {
   int crosscheck_max_tokens = 600;
   // Set (by a signal handler): workers skip the graphs not yet started and run_sweep throws `interrupted`.
   const std::atomic<bool>* stop = nullptr;
+  // Set: run_sweep hands the whole sweep to it (verify/distributed.hpp: shard by shard, recorded in a state
+  // file, over MPI ranks), with this pointer cleared. Every caller of run_sweep is then resumable and distributed.
+  SweepRunner* sharding = nullptr;
 };
 
 // A sweep stopped by RunOptions::stop before it finished: its partial statistics are not a result.
@@ -106,11 +111,20 @@ struct RunStats {
   std::optional<Q> min_margin;
 };
 
+// Runs whole sweeps another way than in this process at once (RunOptions::sharding). run() must return what
+// run_sweep would: the same statistics, the same first failure.
+class SweepRunner {
+ public:
+  virtual ~SweepRunner() = default;
+  virtual RunStats run(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) = 0;
+};
+
 // Adds a later part of the stream to `total`, as run_sweep accumulates graph by graph: counts add, the first
 // failure and undetermined item stay the earliest, bits and margins take their extremes.
 void merge_stats(RunStats& total, const RunStats& later);
 
 // Runs `built` (for at most n_max vertices) on every graph of `source`; graphs above n_max are a usage error.
+// With opt.sharding set, that runner runs it.
 RunStats run_sweep(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt);
 
 // The input rows of a token sequence, as the construction embeds them.

@@ -4,7 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 #include "cli/commands.hpp"
+#include "report.hpp"
 
 namespace exactformer {
 
@@ -39,6 +42,62 @@ Variant ModeOptions::variant() const {
 }
 
 int ModeOptions::max_rung() const { return rung_for_bits(max_bits); }
+
+void StateOptions::add_to(CLI::App* app, const std::string& what) {
+  app->add_option("--state", state, "resumable: record each finished shard of " + what +
+                                        " in FILE; the same command after an interruption resumes")
+      ->check(non_empty);
+  app->add_option("--shard-graphs", shard_graphs, "graphs per shard of a resumable or MPI run")->check(CLI::Range(1L, 1000000000L))
+      ->capture_default_str();
+}
+
+void StateOptions::check_path() const {
+  if (!state.empty()) check_output_path(state);
+}
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void request_stop(int sig) {
+  stop_signal = sig;
+  stop_requested.store(true);
+}
+
+}  // namespace
+
+Resumable::Resumable(const StateOptions& o, const std::string& fingerprint, RunOptions& ro) : state_(o.state) {
+  if (o.state.empty() && mpi_world().size <= 1) return;
+  ShardOptions so;
+  so.state = o.state;
+  so.fingerprint = fingerprint;
+  so.shard_graphs = static_cast<std::uint64_t>(o.shard_graphs);
+  sweeps_ = std::make_unique<ShardedSweeps>(so);
+  ro.sharding = sweeps_.get();
+  ro.stop = &stop_requested;
+  struct sigaction sa {};
+  sa.sa_handler = request_stop;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+Resumable::~Resumable() {
+  if (!sweeps_) return;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+void Resumable::die_interrupted(std::ostream& err) const {
+  if (state_.empty())
+    err << "exactformer: interrupted (no --state: nothing was recorded)\n";
+  else
+    err << "exactformer: interrupted; every finished shard is in " << state_ << ": the same command resumes\n";
+  err.flush();
+  std::signal(stop_signal, SIG_DFL);
+  std::raise(stop_signal);
+  std::abort();  // not reached: the default action of SIGINT / SIGTERM ends the process
+}
 
 }  // namespace cli
 

@@ -73,9 +73,21 @@ namespace {
 
 struct CheckCommand {
   CheckCliOptions o;
+  StateOptions resume;
   std::vector<std::string> ids;
   bool all = false;
 };
+
+// What a state file of this command records: everything that changes what the checks run.
+std::string fingerprint(const CheckCommand& cmd) {
+  std::string f = "check";
+  if (cmd.all) f += " --all";
+  for (const std::string& id : cmd.ids) f += " " + id;
+  f += " --n-max " + std::to_string(cmd.o.n_max) +
+       (cmd.o.family_n_max_given ? " --family-n-max " + std::to_string(cmd.o.family_n_max) : "") + " --edge-orders " +
+       std::to_string(cmd.o.orders) + (cmd.o.gmp_only ? " --gmp-only" : "") + (cmd.o.witness_only ? " --witness-only" : "");
+  return f;
+}
 
 int run(const CheckCommand& cmd, const Context& ctx) {
   const auto checks = ctx.registry.checks();
@@ -96,10 +108,16 @@ int run(const CheckCommand& cmd, const Context& ctx) {
   }
   for (const std::string* path : {&cmd.o.json, &cmd.o.regressions})
     if (!path->empty()) check_output_path(*path);
+  cmd.resume.check_path();
+  // Under mpirun every rank runs the checks (their sweeps are shared, verify/distributed.hpp); rank 0 reports.
+  const bool reporting = mpi_world().rank == 0;
+  std::ostream silent(nullptr);
   CheckOptions co = cmd.o.options();
-  const std::unique_ptr<Progress> progress = progress_meter(ctx, cmd.o.quiet);
+  const std::unique_ptr<Progress> progress = progress_meter(ctx, cmd.o.quiet || !reporting);
   co.run.progress = progress.get();
-  const std::vector<CheckResult> results = run_checks(selected, co, ctx.err);
+  Resumable resumable(cmd.resume, fingerprint(cmd), co.run);
+  const std::vector<CheckResult> results = resumable.run([&] { return run_checks(selected, co, reporting ? ctx.err : silent); }, ctx.err);
+  if (!reporting) return 0;
   if (!cmd.o.regressions.empty()) write_regressions(ctx.registry, results, cmd.o.regressions, "exactformer check");
   return report_checks(results, cmd.o.json, ctx.out);
 }
@@ -123,6 +141,7 @@ Command add_check(CLI::App& app, const Context& ctx) {
   check->add_flag("--quiet", co.quiet, "no progress lines on stderr (a sweep longer than 2 s reports graphs done, rate and ETA)");
   check->add_option("--json", co.json, "write results as JSON to FILE")->check(non_empty);
   check->add_option("--regressions", co.regressions, "write every shrunk witness as a regression case (TSV) to FILE")->check(non_empty);
+  cmd->resume.add_to(check, "every sweep");
   return {check, [cmd, check, &ctx] {
             cmd->o.family_n_max_given = check->count("--family-n-max") > 0;
             return run(*cmd, ctx);

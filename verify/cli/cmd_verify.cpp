@@ -8,21 +8,9 @@
 
 #include "cli/commands.hpp"
 #include "report.hpp"
-#include "distributed.hpp"
-
-#include <csignal>
 
 namespace exactformer::cli {
 namespace {
-
-// SIGINT / SIGTERM during a resumable run: finish nothing new, keep every shard already recorded, say so,
-// then die of the same signal (the shell sees 128 + signal).
-std::atomic<bool> stop_requested{false};
-volatile std::sig_atomic_t stop_signal = 0;
-extern "C" void request_stop(int sig) {
-  stop_signal = sig;
-  stop_requested.store(true);
-}
 
 struct VerifyOptions {
   std::string construction;
@@ -35,8 +23,7 @@ struct VerifyOptions {
   bool gmp_only = false;
   std::string json;
   std::string answers;
-  std::string state;
-  long shard_graphs = 1000;
+  StateOptions resume;
   long queries = 0;
   long query_seed = 1;
   bool allow_empty = false;
@@ -52,9 +39,9 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
   v.code_bits_offset = o.code_bits_offset;
   if (!o.json.empty()) check_output_path(o.json);
   if (!o.answers.empty()) check_output_path(o.answers);
-  EXACTFORMER_REQUIRE(o.state.empty() || o.answers.empty(), "--answers is not resumable: give --state or --answers, not both");
+  EXACTFORMER_REQUIRE(o.resume.state.empty() || o.answers.empty(), "--answers is not resumable: give --state or --answers, not both");
   EXACTFORMER_REQUIRE(o.answers.empty() || mpi_world().size <= 1, "--answers is written by one process: run it without mpirun");
-  if (!o.state.empty()) check_output_path(o.state);
+  o.resume.check_path();
   EXACTFORMER_REQUIRE(o.answers.empty() || o.answers != o.json, "--answers and --json name the same file");
   const Built built = c.build(o.n, v);
   RunOptions ro;
@@ -98,40 +85,15 @@ int run_verify(const VerifyOptions& o, const Context& ctx) {
     EXACTFORMER_REQUIRE(file.good(), "cannot read graph file " + quote_input(o.graphs));
     source = graph6_source(file, "graph6 from " + o.graphs + " (one labelling per line as given)", o.n);
   }
+  const std::string fingerprint =
+      "verify " + c.name() + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
+      (o.graphs == "labelled" || o.graphs == "-" || is_generated_spec(o.graphs) ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
+      " --edge-orders " + std::to_string(o.orders) + " --queries " + std::to_string(o.queries) + " --query-seed " +
+      std::to_string(o.query_seed) + (o.gmp_only ? " --gmp-only" : "") + " --max-bits " + std::to_string(kRungBits[ro.max_rung]);
   const auto start = std::chrono::steady_clock::now();
-  RunStats s;
-  if (o.state.empty() && mpi_world().size <= 1) {
-    s = run_sweep(c, built, o.n, *source, ro);
-  } else {
-    ShardOptions so;
-    so.state = o.state;
-    so.shard_graphs = static_cast<std::uint64_t>(o.shard_graphs);
-    so.fingerprint = "verify " + c.name() + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
-                     (o.graphs == "labelled" || o.graphs == "-" ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
-                     " --edge-orders " + std::to_string(o.orders) + " --queries " + std::to_string(o.queries) + " --query-seed " +
-                     std::to_string(o.query_seed) + (o.gmp_only ? " --gmp-only" : "") + " --max-bits " +
-                     std::to_string(kRungBits[ro.max_rung]);
-    struct sigaction sa {};
-    sa.sa_handler = request_stop;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
-    ro.stop = &stop_requested;
-    std::optional<RunStats> merged;
-    try {
-      merged = run_distributed(c, built, o.n, *source, ro, so);
-    } catch (const interrupted&) {
-      ctx.err << "exactformer: interrupted; every finished shard is in " << o.state << ": the same command resumes\n";
-      ctx.err.flush();
-      std::signal(stop_signal, SIG_DFL);
-      std::raise(stop_signal);
-      return 3;  // not reached
-    }
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    if (!merged) return 0;  // an MPI worker: rank 0 reports
-    s = *merged;
-  }
+  Resumable resumable(o.resume, fingerprint, ro);
+  const RunStats s = resumable.run([&] { return run_sweep(c, built, o.n, *source, ro); }, ctx.err);
+  if (mpi_world().rank != 0) return 0;  // an MPI worker: rank 0 reports
   EXACTFORMER_REQUIRE(s.graphs > 0 || o.allow_empty, "no graphs read from " + source->describe() + " (--allow-empty accepts that)");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::optional<Counterexample> shrunk;
@@ -211,11 +173,7 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   verify->add_option("--queries", vo.queries, "K queries per graph, sampled with --query-seed (default: every query)")
       ->check(CLI::Range(1L, 1000000000L));
   verify->add_option("--query-seed", vo.query_seed, "seed of the sampled queries")->check(CLI::Range(0L, 1L << 62))->capture_default_str();
-  verify->add_option("--state", vo.state,
-                     "resumable: record each finished shard in FILE; the same command after an interruption resumes")
-      ->check(non_empty);
-  verify->add_option("--shard-graphs", vo.shard_graphs, "graphs per shard of a resumable run")->check(CLI::Range(1L, 1000000000L))
-      ->capture_default_str();
+  vo.resume.add_to(verify, "the sweep");
   verify->add_flag("--allow-empty", vo.allow_empty, "accept a graph stream with no graphs (otherwise an input error, exit 2)");
   verify->add_flag("--quiet", vo.quiet, "no progress lines on stderr (a sweep longer than 2 s reports graphs done, rate and ETA)");
 

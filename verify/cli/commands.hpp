@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "distributed.hpp"
 
 namespace exactformer::cli {
 
@@ -49,6 +50,39 @@ struct ModeOptions {
   void add_to(CLI::App* app);
   Variant variant() const;  // usage_error on --b without softmax2, --beta without softmax, ...
   int max_rung() const;     // the highest rung with at most max_bits bits
+};
+
+// --state FILE and --shard-graphs S (verify, check): a resumable run.
+struct StateOptions {
+  std::string state;
+  long shard_graphs = 1000;
+  void add_to(CLI::App* app, const std::string& what);
+  void check_path() const;  // the state file's directory must be writable (before any work)
+};
+
+// A command's sweeps run shard by shard (ShardedSweeps, set in RunOptions::sharding) while this object lives,
+// when a state file is given or the command runs under mpirun; otherwise run_sweep runs them as they are.
+// Meanwhile SIGINT / SIGTERM start no new shard; run() then says on err that every finished shard is in the
+// state file and dies of the same signal (the shell sees 128 + signal).
+class Resumable {
+ public:
+  Resumable(const StateOptions& o, const std::string& fingerprint, RunOptions& ro);
+  ~Resumable();
+  Resumable(const Resumable&) = delete;
+  Resumable& operator=(const Resumable&) = delete;
+  template <class F>
+  auto run(F&& f, std::ostream& err) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const interrupted&) {
+      die_interrupted(err);
+    }
+  }
+
+ private:
+  [[noreturn]] void die_interrupted(std::ostream& err) const;
+  std::string state_;
+  std::unique_ptr<ShardedSweeps> sweeps_;
 };
 
 // Shared by check and docs.
