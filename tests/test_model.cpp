@@ -136,19 +136,22 @@ TEST_CASE("every evaluator tier (GMP, int128, int64) equals the reference forwar
     for (const Variant& v : c->modes()) {
       const Built built = c->build(4, v);
       const Task& task = find_task(c->task());
-      // Every row is compared, so the cost grows with the square of the sequence: a model with many pause
-      // tokens (connectivity_padding: N' = 81 at n = 4) takes every (1 + N'/16)-th query.
-      const std::size_t query_stride = 1 + static_cast<std::size_t>(built.model.pause_tokens) / 16;
+      // Every row is compared against a GMP reference pass (~T^2 per head and layer), so each model and mode
+      // gets about 60 (graph, query) items: every labelled graph n <= 4 with every query, in that order, taken
+      // at an odd stride (all graphs of a no-argument task; every 19th pair of an ordered-pair task); a model
+      // with many pause tokens (connectivity_padding: N' = 81 at n = 4) about 60 / (1 + N'/16) items.
+      std::vector<std::pair<Graph, Query>> items;
       for (int n = 1; n <= 4; ++n)
-        for (std::uint64_t i = 0; i < labelled_count(n); i += 3) {
-          const Graph g = labelled_graph(n, i);
-          const std::vector<Query> queries = all_queries(task, n);
-          for (std::size_t qi = 0; qi < queries.size(); qi += query_stride) {
-            CAPTURE(c->name());
-            CAPTURE(to_graph6(g));
-            require_tiers_match_reference(built, g, queries[qi]);
-          }
-        }
+        for (std::uint64_t i = 0; i < labelled_count(n); ++i)
+          for (const Query& q : all_queries(task, n)) items.emplace_back(labelled_graph(n, i), q);
+      const std::size_t cost = 1 + static_cast<std::size_t>(built.model.pause_tokens) / 16;
+      const std::size_t stride = (items.size() * cost / 60) | 1U;
+      for (std::size_t k = 0; k < items.size(); k += stride) {
+        CAPTURE(c->name());
+        CAPTURE(to_graph6(items[k].first));
+        CAPTURE(items[k].second.str());
+        require_tiers_match_reference(built, items[k].first, items[k].second);
+      }
     }
   }
 }
@@ -206,7 +209,10 @@ TEST_CASE("one evaluator of each tier across consecutive queries and graphs (cac
       for (const char* g6 : {"DQc", "D~{", "Ch", "D?C", "DEW", "C~"}) {
         const Graph g = from_graph6(g6);
         if (g.n() > n) continue;
-        const auto queries = all_queries(task, g.n());
+        // At most 10 consecutive queries of each graph, spread over all of them (a stride of 3 over 25 pairs).
+        std::vector<Query> queries;
+        const auto all = all_queries(task, g.n());
+        for (std::size_t k = 0; k < all.size(); k += (all.size() + 9) / 10) queries.push_back(all[k]);
         Input x = embed_input(built, g, queries.front());
         for (const Query& query : queries) {
           const int task_row = x.rows - 1 - built.model.pause_tokens;  // pause tokens follow it; the readout is the last row
@@ -234,7 +240,9 @@ TEST_CASE("the int64 tier equals the reference wherever it does not overflow, an
   for (const auto& c : all_constructions()) {
     const Built built = c->build(5, c->modes().back());  // softmax2 where built: its activations are the widest
     const Graph g = complete_graph(5);
-    for (const Query& query : all_queries(find_task(c->task()), 5)) {
+    const std::vector<Query> all = all_queries(find_task(c->task()), 5);
+    for (std::size_t k = 0; k < all.size(); k += (all.size() + 6) / 7) {  // at most 7 queries, spread: (0,0), (0,4), (1,3), ...
+      const Query& query = all[k];
       try {
         require_evaluator_matches_reference<Evaluator<Fractions<Checked64>>>(built, g, query);
         ++compared;

@@ -60,6 +60,10 @@ namespace {
 std::atomic<bool> stop_requested{false};
 volatile std::sig_atomic_t stop_signal = 0;
 extern "C" void request_stop(int sig) {
+  if (stop_requested.load()) {  // the second signal: stop now (work between sweeps, such as an audit, may be long)
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
   stop_signal = sig;
   stop_requested.store(true);
 }

@@ -63,7 +63,8 @@ struct StateOptions {
 // A command's sweeps run shard by shard (ShardedSweeps, set in RunOptions::sharding) while this object lives,
 // when a state file is given or the command runs under mpirun; otherwise run_sweep runs them as they are.
 // Meanwhile SIGINT / SIGTERM start no new shard; run() then says on err that every finished shard is in the
-// state file and dies of the same signal (the shell sees 128 + signal).
+// state file and dies of the same signal (the shell sees 128 + signal). A second signal ends the process at once
+// (what runs between sweeps, such as a check's audits, does not look at the first).
 class Resumable {
  public:
   Resumable(const StateOptions& o, const std::string& fingerprint, RunOptions& ro);
