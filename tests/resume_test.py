@@ -8,7 +8,7 @@ first failure): the reference without --state; then the same command with --stat
 three times after a random delay (at most a third of the reference's time, so that each lands) and started
 again until it finishes. Its JSON (but for "seconds") and
 its report (but for the timing) must equal the reference. Then: a torn last line of the state is cut off and
-the run still resumes; a state file of another run is refused (exit 2)."""
+the run still resumes; a state file of another run, or of another binary, is refused (exit 2)."""
 
 import json
 import random
@@ -94,4 +94,10 @@ for k, args in enumerate(RUNS):
         r = subprocess.run(other, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if r.returncode != 2 or "belongs to another run" not in r.stderr:
             fail(f"another run's state was not refused: {r.returncode} {r.stderr!r}")
-        print("torn line cut off and resumed; another run's state refused")
+        rebuilt = work / "exactformer-rebuilt"  # another binary: the same program with one byte appended
+        rebuilt.write_bytes(Path(exe).read_bytes() + b"\0")
+        rebuilt.chmod(0o755)
+        r = subprocess.run([str(c) for c in [rebuilt, *cmd[1:]]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 2 or "another exactformer binary" not in r.stderr:
+            fail(f"a state written by another binary was not refused: {r.returncode} {r.stderr!r}")
+        print("torn line cut off and resumed; another run's state and another binary's refused")

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <map>
 
@@ -52,6 +53,20 @@ void append_line(const std::string& path, const std::string& line) {
   EXACTFORMER_REQUIRE(ok, "cannot append to the state file " + quote_input(path));
 }
 
+// FNV-1a of this process's executable (/proc/self/exe): a state file resumes only in the binary that wrote it,
+// since a rebuilt tool (other weights, solvers or decoders) could give other statistics for the same shard.
+std::string executable_digest() {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  EXACTFORMER_REQUIRE(in.good(), "cannot read /proc/self/exe (a state file records which binary wrote it)");
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buffer[i])) * 0x100000001b3ULL;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
 }  // namespace
 
 Json stats_to_json(const RunStats& s) {
@@ -80,7 +95,8 @@ RunStats stats_from_json(const Json& j) {
 StateFile::StateFile(const ShardOptions& so) : path_(so.state), shard_graphs_(so.shard_graphs) {
   EXACTFORMER_REQUIRE(shard_graphs_ > 0, "shards must hold at least one graph");
   if (path_.empty()) return;
-  const Json header{{"format", "exactformer-state/2"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs}};
+  const Json header{{"format", "exactformer-state/2"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs},
+                    {"binary", executable_digest()}};
   // What an earlier run finished: whole lines only; a torn last line is cut off.
   std::ifstream in(path_, std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -93,8 +109,12 @@ StateFile::StateFile(const ShardOptions& so) : path_(so.state), shard_graphs_(so
     try {
       line = Json::parse(text.substr(pos, end - pos));
       if (first) {
+        Json same_binary = line;
+        if (same_binary.is_object()) same_binary["binary"] = header["binary"];
+        EXACTFORMER_REQUIRE(same_binary == header, "the state file " + quote_input(path_) +
+                                                       " belongs to another run (different command, graphs, shard size or format)");
         EXACTFORMER_REQUIRE(line == header, "the state file " + quote_input(path_) +
-                                                " belongs to another run (different command, graphs, shard size or format)");
+                                                " was written by another exactformer binary (rebuilt?), whose shards may differ: remove it to start afresh");
         first = false;
       } else {
         done_[{line.at("sweep").get<std::string>(), line.at("shard").get<std::uint64_t>()}] = stats_from_json(line.at("stats"));

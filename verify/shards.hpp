@@ -3,7 +3,7 @@
 // resumes where it stopped and ends with the report of an uninterrupted run.
 //
 // State file (text, one JSON object a line): a header {"format": "exactformer-state/2", "run": FINGERPRINT,
-// "shard_graphs": S}, then {"sweep": NAME, "shard": k, "stats": {...}} for each finished shard k (graphs
+// "shard_graphs": S, "binary": DIGEST of the executable (a rebuilt tool is refused)}, then {"sweep": NAME, "shard": k, "stats": {...}} for each finished shard k (graphs
 // kS .. kS+S-1 of that sweep's stream). A command makes one sweep (verify) or many (check); NAME tells them
 // apart (verify/distributed.hpp: ShardedSweeps). Each line goes out in one write(2) on an O_APPEND descriptor
 // and is fsync'ed; a torn last line (a kill during the write) is dropped on loading and the file cut back to

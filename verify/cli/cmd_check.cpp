@@ -23,6 +23,11 @@ int default_jobs() {  // the hardware threads; under mpirun, shared by the worke
   return std::max(1, (h == 0 ? 1 : static_cast<int>(h)) / ranks);
 }
 
+std::string CheckCliOptions::fingerprint(const std::string& command) const {
+  return command + " --n-max " + std::to_string(n_max) + (family_n_max_given ? " --family-n-max " + std::to_string(family_n_max) : "") +
+         " --edge-orders " + std::to_string(orders) + (gmp_only ? " --gmp-only" : "") + (witness_only ? " --witness-only" : "");
+}
+
 CheckOptions CheckCliOptions::options() const {
   CheckOptions co;
   co.n_max = n_max;
@@ -35,16 +40,28 @@ CheckOptions CheckCliOptions::options() const {
   return co;
 }
 
-std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckOptions& opt,
-                                    std::ostream& err) {
-  std::vector<CheckResult> results;
-  for (const auto& [c, spec] : checks) {
-    if (opt.run.progress) opt.run.progress->set_prefix(spec.id);
-    results.push_back(run_check(*c, spec, opt));
-    err << spec.id << ": " << (results.back().holds ? "holds" : "FAILS") << " (" << std::fixed << std::setprecision(1)
-        << results.back().seconds << " s)\n";
-  }
-  return results;
+std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckCliOptions& o,
+                                    const std::string& command, const Context& ctx) {
+  o.resume.check_path();
+  const bool reporting = mpi_world().rank == 0;
+  std::ostream silent(nullptr);
+  std::ostream& err = reporting ? ctx.err : silent;
+  CheckOptions opt = o.options();
+  const std::unique_ptr<Progress> progress = progress_meter(ctx, o.quiet || !reporting);
+  opt.run.progress = progress.get();
+  Resumable resumable(o.resume, o.fingerprint(command), opt.run);
+  return resumable.run(
+      [&] {
+        std::vector<CheckResult> results;
+        for (const auto& [c, spec] : checks) {
+          progress->set_prefix(spec.id);
+          results.push_back(run_check(*c, spec, opt));
+          err << spec.id << ": " << (results.back().holds ? "holds" : "FAILS") << " (" << std::fixed << std::setprecision(1)
+              << results.back().seconds << " s)\n";
+        }
+        return results;
+      },
+      ctx.err);
 }
 
 int report_checks(const std::vector<CheckResult>& results, const std::string& json, std::ostream& out) {
@@ -73,21 +90,9 @@ namespace {
 
 struct CheckCommand {
   CheckCliOptions o;
-  StateOptions resume;
   std::vector<std::string> ids;
   bool all = false;
 };
-
-// What a state file of this command records: everything that changes what the checks run.
-std::string fingerprint(const CheckCommand& cmd) {
-  std::string f = "check";
-  if (cmd.all) f += " --all";
-  for (const std::string& id : cmd.ids) f += " " + id;
-  f += " --n-max " + std::to_string(cmd.o.n_max) +
-       (cmd.o.family_n_max_given ? " --family-n-max " + std::to_string(cmd.o.family_n_max) : "") + " --edge-orders " +
-       std::to_string(cmd.o.orders) + (cmd.o.gmp_only ? " --gmp-only" : "") + (cmd.o.witness_only ? " --witness-only" : "");
-  return f;
-}
 
 int run(const CheckCommand& cmd, const Context& ctx) {
   const auto checks = ctx.registry.checks();
@@ -108,16 +113,10 @@ int run(const CheckCommand& cmd, const Context& ctx) {
   }
   for (const std::string* path : {&cmd.o.json, &cmd.o.regressions})
     if (!path->empty()) check_output_path(*path);
-  cmd.resume.check_path();
-  // Under mpirun every rank runs the checks (their sweeps are shared, verify/distributed.hpp); rank 0 reports.
-  const bool reporting = mpi_world().rank == 0;
-  std::ostream silent(nullptr);
-  CheckOptions co = cmd.o.options();
-  const std::unique_ptr<Progress> progress = progress_meter(ctx, cmd.o.quiet || !reporting);
-  co.run.progress = progress.get();
-  Resumable resumable(cmd.resume, fingerprint(cmd), co.run);
-  const std::vector<CheckResult> results = resumable.run([&] { return run_checks(selected, co, reporting ? ctx.err : silent); }, ctx.err);
-  if (!reporting) return 0;
+  std::string command = cmd.all ? "check --all" : "check";
+  for (const std::string& id : cmd.ids) command += " " + id;
+  const std::vector<CheckResult> results = run_checks(selected, cmd.o, command, ctx);
+  if (mpi_world().rank != 0) return 0;  // an MPI worker: rank 0 reports
   if (!cmd.o.regressions.empty()) write_regressions(ctx.registry, results, cmd.o.regressions, "exactformer check");
   return report_checks(results, cmd.o.json, ctx.out);
 }
@@ -141,7 +140,7 @@ Command add_check(CLI::App& app, const Context& ctx) {
   check->add_flag("--quiet", co.quiet, "no progress lines on stderr (a sweep longer than 2 s reports graphs done, rate and ETA)");
   check->add_option("--json", co.json, "write results as JSON to FILE")->check(non_empty);
   check->add_option("--regressions", co.regressions, "write every shrunk witness as a regression case (TSV) to FILE")->check(non_empty);
-  cmd->resume.add_to(check, "every sweep");
+  co.resume.add_to(check, "every sweep");
   return {check, [cmd, check, &ctx] {
             cmd->o.family_n_max_given = check->count("--family-n-max") > 0;
             return run(*cmd, ctx);

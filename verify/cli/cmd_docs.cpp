@@ -20,6 +20,7 @@ Command add_docs(CLI::App& app, const Context& ctx) {
   docs->add_option("--json", o->json, "also write results as JSON to FILE")->check(non_empty);
   docs->add_option("--regressions", o->regressions, "also write every shrunk witness as a regression case (TSV) to FILE")->check(non_empty);
   docs->add_flag("--quiet", o->quiet, "no progress lines on stderr");
+  o->resume.add_to(docs, "every check's sweeps");
   return {docs, [o, dir, docs, &ctx] {
             o->family_n_max_given = docs->count("--family-n-max") > 0;
             EXACTFORMER_REQUIRE(!dir->empty(), "--out is empty");
@@ -29,13 +30,11 @@ Command add_docs(CLI::App& app, const Context& ctx) {
                                 "--out " + quote_input(*dir) + ": its parent directory must be writable (the new tree is staged beside it)");
             for (const std::string* path : {&o->json, &o->regressions})
               if (!path->empty()) check_output_path(*path);
-            CheckOptions co = o->options();
-            const std::unique_ptr<Progress> progress = progress_meter(ctx, o->quiet);
-            co.run.progress = progress.get();
-            const std::vector<CheckResult> results = run_checks(ctx.registry.checks(), co, ctx.err);
+            const std::vector<CheckResult> results = run_checks(ctx.registry.checks(), *o, "docs", ctx);
+            if (mpi_world().rank != 0) return 0;  // an MPI worker: rank 0 writes the tree
             DocsHeader h;
             h.command = "exactformer docs --out " + *dir + " --n-max " + std::to_string(o->n_max) +
-                        (o->family_n_max_given ? " --family-n-max " + std::to_string(co.family_n_max) : "");
+                        (o->family_n_max_given ? " --family-n-max " + std::to_string(o->options().family_n_max) : "");
             h.commit = EXACTFORMER_GIT_COMMIT;
             h.n_max = o->n_max;
             h.edge_orders = o->orders;

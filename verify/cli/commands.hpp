@@ -99,13 +99,19 @@ struct CheckCliOptions {
   bool quiet = false;       // no progress lines on stderr
   std::string json;
   std::string regressions;  // tests/regressions/*.tsv: every shrunk witness (verify/regressions.hpp)
+  StateOptions resume;
   CheckOptions options() const;
+  // What a state file of these options records: `command` (with the checks chosen) and every option that
+  // changes what the checks run.
+  std::string fingerprint(const std::string& command) const;
 };
 // The progress meter of a command: on ctx.err (live when that is a terminal), silent with --quiet.
 std::unique_ptr<Progress> progress_meter(const Context& ctx, bool quiet);
-// Runs the checks, printing one line per check on err (and, through opt.run.progress, each sweep's progress).
-std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckOptions& opt,
-                                    std::ostream& err);
+// Runs the checks with the options' progress meter (silent with --quiet) and, with --state or under mpirun,
+// shard by shard (`command` names the run in the state file), printing one line per check on ctx.err. Under
+// mpirun every rank runs them and gets the same results; only rank 0 prints (the caller reports on rank 0).
+std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckCliOptions& o,
+                                    const std::string& command, const Context& ctx);
 // Every shrunk witness of `results` as regression cases (verify/regressions.hpp), headed by `command`.
 void write_regressions(const Registry& registry, const std::vector<CheckResult>& results, const std::string& path,
                        const std::string& command);
