@@ -198,6 +198,10 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"verify", "node_count", "--n", "4", "--json", "out.json", "--graphs", "no_such_file.g6"},
       {"verify", "node_count", "--n", "4", "--json", "out.json", "--mode", "softmax"},
       {"docs", "--out", ""},
+      // resumable runs: the state file's directory must exist; shards hold a graph at least
+      {"check", "retrieval.node_count.depth1", "--n-max", "3", "--state", "/no/such/dir/x.state"},
+      {"check", "retrieval.node_count.depth1", "--n-max", "3", "--state", "x.state", "--shard-graphs", "0"},
+      {"verify", "node_count", "--n", "3", "--state", "."},
       {"trace", "node_count", "--n", "4", "--graph6", "Ch", "--json", "t.json", "--svg", "/no/such/dir/t.svg"},
       // found by fuzz_cli: CLI11 echoed an unexpected argument raw, carriage return and all
       {"list", "-\rn", std::string(2000, 'x')},

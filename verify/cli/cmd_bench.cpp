@@ -107,13 +107,21 @@ int run_scaling(const std::vector<std::string>& names, int n_max, double budget,
   return 0;
 }
 
-// MPI throughput: the same `verify C --n N --quiet` as one process and under `mpirun -np K` for each K, run one
-// after another as child processes (no shell), timed side by side; the verdicts must agree.
+// MPI throughput: the same `verify C --n N --quiet` (or `check ID --n-max N --quiet`) as one process and under
+// `mpirun -np K` for each K, run one after another as child processes (no shell), timed side by side; the
+// verdicts must agree.
 int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vector<int>& ranks, const Context& ctx) {
-  EXACTFORMER_REQUIRE(names.size() == 1, "bench --mpi times one construction (got " + std::to_string(names.size()) + ")");
-  ctx.registry.find(names[0]);  // a usage error before anything starts
+  EXACTFORMER_REQUIRE(names.size() == 1, "bench --mpi times one construction or check (got " + std::to_string(names.size()) + ")");
+  const std::string& name = names[0];
+  bool is_check = false;
+  for (const auto& cs : ctx.registry.checks()) is_check = is_check || cs.second.id == name;
+  if (!is_check) ctx.registry.find(name);  // a usage error before anything starts
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::vector<std::string> verify_args{self, "verify", names[0], "--n", std::to_string(n), "--quiet"};
+  const std::vector<std::string> verify_args = is_check ? std::vector<std::string>{self, "check", name, "--n-max", std::to_string(n), "--quiet"}
+                                                        : std::vector<std::string>{self, "verify", name, "--n", std::to_string(n), "--quiet"};
+  const std::string what = is_check ? "`check " + name + " --n-max " + std::to_string(n) + "` (every sweep of the check)"
+                                    : "`verify " + name + " --n " + std::to_string(n) + "`, every labelled graph with 1 <= n <= " +
+                                          std::to_string(n);
   const auto timed = [&](const std::vector<std::string>& argv, int& status) {
     const auto t0 = std::chrono::steady_clock::now();
     status = run_program(argv, true);
@@ -121,9 +129,8 @@ int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vecto
   };
   int one_status = 0;
   const double one = timed(verify_args, one_status);
-  EXACTFORMER_REQUIRE(one_status == 0 || one_status == 1, "`exactformer verify " + names[0] + "` exited " + std::to_string(one_status));
-  ctx.out << "`verify " << names[0] << " --n " << n << "`, every labelled graph with 1 <= n <= " << n
-          << "; one process with " << default_jobs() << " threads, then `mpirun --oversubscribe --bind-to none -np K` "
+  EXACTFORMER_REQUIRE(one_status == 0 || one_status == 1, "`exactformer " + verify_args[1] + " " + name + "` exited " + std::to_string(one_status));
+  ctx.out << what << "; one process with " << default_jobs() << " threads, then `mpirun --oversubscribe --bind-to none -np K` "
           << "(rank 0 hands out shards; K - 1 workers share the machine's threads). Throughput kept = one-process time / time.\n\n"
           << "| processes | seconds | throughput kept | verdict |\n|---|---:|---:|---|\n"
           << "| 1 (no MPI) | " << std::fixed << std::setprecision(2) << one << " | 1.00 | " << (one_status == 0 ? "HOLDS" : "FAILS") << " |\n";
@@ -160,7 +167,8 @@ Command add_bench(CLI::App& app, const Context& ctx) {
   bench_cmd->add_option("--budget", *budget, "--scaling: stop a construction's series after an n that took longer (seconds)")
       ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
   auto ranks = std::make_shared<std::vector<int>>();
-  bench_cmd->add_option("--mpi", *ranks, "instead: `verify` of one construction at --n as one process and under mpirun -np K for each K")
+  bench_cmd->add_option("--mpi", *ranks, "instead: `verify` of one construction at --n (or `check` of one check at --n-max N) as one process and "
+                    "under mpirun -np K for each K")
       ->delimiter(',')
       ->check(CLI::Range(1, 64));
   return {bench_cmd, [names, n, scaling, budget, ranks, &ctx] {

@@ -52,7 +52,7 @@ struct ModeOptions {
   int max_rung() const;     // the highest rung with at most max_bits bits
 };
 
-// --state FILE and --shard-graphs S (verify, check): a resumable run.
+// --state FILE and --shard-graphs S (verify, check, docs): a resumable run.
 struct StateOptions {
   std::string state;
   long shard_graphs = 1000;
