@@ -8,11 +8,11 @@ among them), the JSON (but for "seconds") and the report (but for the timings) o
 ... --shard-graphs 40` equal the plain run's; the state file an MPI run writes is one a plain run resumes
 from (every shard recorded: the same report)."""
 
-import json
-import re
 import subprocess
 import sys
 from pathlib import Path
+
+from untimed import normal, result
 
 mpirun, exe, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 work.mkdir(parents=True, exist_ok=True)
@@ -26,22 +26,6 @@ RUNS = [
 
 def run(cmd):
     return subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def normal(out):  # the report without its timings (verify's line end, a check table's last column)
-    return [re.sub(r"\| [0-9.]+ \|$", "|", line.split(", max activation bits")[0]) for line in out.splitlines()]
-
-
-def untimed(j):
-    if isinstance(j, dict):
-        return {k: untimed(v) for k, v in j.items() if k != "seconds"}
-    if isinstance(j, list):
-        return [untimed(v) for v in j]
-    return j
-
-
-def result(path):
-    return untimed(json.loads(Path(path).read_text()))
 
 
 for k, args in enumerate(RUNS):

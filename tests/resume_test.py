@@ -10,14 +10,14 @@ again until it finishes. Its JSON (but for "seconds") and
 its report (but for the timing) must equal the reference. Then: a torn last line of the state is cut off and
 the run still resumes; a state file of another run, or of another binary, is refused (exit 2)."""
 
-import json
 import random
-import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from untimed import normal, result
 
 exe, work = sys.argv[1], Path(sys.argv[2])
 work.mkdir(parents=True, exist_ok=True)
@@ -31,22 +31,6 @@ RUNS = [
     ["verify", "edge_existence", "--n", "6", "--code-bits-offset", "-1", "--graphs", late, "--quiet"],  # fails late
     ["check", "parallel.connectivity.logdepth_wide", "parallel.cycle_check.logdepth_wide", "--n-max", "5", "--quiet"],
 ]
-
-
-def normal(out):  # the report without its timings (verify's line end, a check table's last column)
-    return [re.sub(r"\| [0-9.]+ \|$", "|", line.split(", max activation bits")[0]) for line in out.splitlines()]
-
-
-def untimed(j):
-    if isinstance(j, dict):
-        return {k: untimed(v) for k, v in j.items() if k != "seconds"}
-    if isinstance(j, list):
-        return [untimed(v) for v in j]
-    return j
-
-
-def result(js):
-    return untimed(json.loads(Path(js).read_text()))
 
 
 def fail(msg):
