@@ -31,8 +31,8 @@ RunStats run_distributed(const Construction& c, const Built& built, int n_max, G
 // The sweeps of one command (RunOptions::sharding), shard by shard: recorded in the state file (if any),
 // resumed from it, and over the MPI ranks when started by mpirun. A sweep's name in the state file is its
 // place in the command's order of sweeps with what it runs ("#3 connectivity_squaring [hard, L=3] n<=5:
-// every labelled graph ... (1,182 graphs); orders 2, ..."): a rerun of the same command makes the same
-// sweeps in the same order (verdicts do not depend on timing), so it finds the shards it finished.
+// every labelled graph with 1 <= n <= 5 (1099 graphs); orders 2, ..."): a rerun of the same command makes
+// the same sweeps in the same order (verdicts do not depend on timing), so it finds the shards it finished.
 // Sweeps must come one at a time (one thread); a concurrent call is an internal error.
 class ShardedSweeps : public SweepRunner {
  public:

@@ -117,8 +117,9 @@ int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vecto
   for (const auto& cs : ctx.registry.checks()) is_check = is_check || cs.second.id == name;
   if (!is_check) ctx.registry.find(name);  // a usage error before anything starts
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::vector<std::string> verify_args = is_check ? std::vector<std::string>{self, "check", name, "--n-max", std::to_string(n), "--quiet"}
-                                                        : std::vector<std::string>{self, "verify", name, "--n", std::to_string(n), "--quiet"};
+  const std::vector<std::string> command_args =
+      is_check ? std::vector<std::string>{self, "check", name, "--n-max", std::to_string(n), "--quiet"}
+               : std::vector<std::string>{self, "verify", name, "--n", std::to_string(n), "--quiet"};
   const std::string what = is_check ? "`check " + name + " --n-max " + std::to_string(n) + "` (every sweep of the check)"
                                     : "`verify " + name + " --n " + std::to_string(n) + "`, every labelled graph with 1 <= n <= " +
                                           std::to_string(n);
@@ -128,8 +129,8 @@ int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vecto
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   int one_status = 0;
-  const double one = timed(verify_args, one_status);
-  EXACTFORMER_REQUIRE(one_status == 0 || one_status == 1, "`exactformer " + verify_args[1] + " " + name + "` exited " + std::to_string(one_status));
+  const double one = timed(command_args, one_status);
+  EXACTFORMER_REQUIRE(one_status == 0 || one_status == 1, "`exactformer " + command_args[1] + " " + name + "` exited " + std::to_string(one_status));
   ctx.out << what << "; one process with " << default_jobs() << " threads, then `mpirun --oversubscribe --bind-to none -np K` "
           << "(rank 0 hands out shards; K - 1 workers share the machine's threads). Throughput kept = one-process time / time.\n\n"
           << "| processes | seconds | throughput kept | verdict |\n|---|---:|---:|---|\n"
@@ -140,7 +141,7 @@ int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vecto
     if (geteuid() == 0) argv.push_back("--allow-run-as-root");
     for (const char* a : {"--oversubscribe", "--bind-to", "none", "-np"}) argv.push_back(a);
     argv.push_back(std::to_string(k));
-    argv.insert(argv.end(), verify_args.begin(), verify_args.end());
+    argv.insert(argv.end(), command_args.begin(), command_args.end());
     const double t = timed(argv, status);
     EXACTFORMER_REQUIRE(status != -1, "mpirun did not start or was killed (Open MPI: apt-get install openmpi-bin)");
     if (status != one_status) {
