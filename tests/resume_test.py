@@ -5,8 +5,8 @@
 
 For a holding verify, a failing one and a check (many sweeps, among them the witness search that stops at its
 first failure): the reference without --state; then the same command with --state, sent SIGTERM or SIGINT
-three times after a random delay (at most a third of the reference's time, so that each lands) and started
-again until it finishes. Its JSON (but for "seconds") and
+three times, each a random delay (at most a third of the reference's time, so that each lands) after that
+attempt first wrote to the state file, and started again until it finishes. Its JSON (but for "seconds") and
 its report (but for the timing) must equal the reference. Then: a torn last line of the state is cut off and
 the run still resumes; a state file of another run, or of another binary, is refused (exit 2)."""
 
@@ -48,8 +48,13 @@ for k, args in enumerate(RUNS):
     cmd = [exe, *args, "--state", state, "--shard-graphs", "700" if args[0] == "verify" else "100", "--json", js]
     kills = 0
     for attempt in range(60):
+        size = state.stat().st_size if state.exists() else 0
         p = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if attempt < 3:
+            # The signal handler is in place before the run writes to the state file (a signal before that kills
+            # a run that has recorded nothing, with no message): wait for the file to grow, then a random delay.
+            while (state.stat().st_size if state.exists() else 0) == size and p.poll() is None:
+                time.sleep(0.005)
             time.sleep(rng.uniform(delay / 10, delay))
             p.send_signal(signal.SIGTERM if attempt % 2 == 0 else signal.SIGINT)
         out, err = p.communicate()

@@ -72,6 +72,12 @@ extern "C" void request_stop(int sig) {
 
 Resumable::Resumable(const StateOptions& o, const std::string& fingerprint, RunOptions& ro) : state_(o.state) {
   if (o.state.empty() && mpi_world().size <= 1) return;
+  // The handler first: once the state file exists, a signal stops the run cleanly.
+  struct sigaction sa {};
+  sa.sa_handler = request_stop;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
   ShardOptions so;
   so.state = o.state;
   so.fingerprint = fingerprint;
@@ -79,11 +85,6 @@ Resumable::Resumable(const StateOptions& o, const std::string& fingerprint, RunO
   sweeps_ = std::make_unique<ShardedSweeps>(so);
   ro.sharding = sweeps_.get();
   ro.stop = &stop_requested;
-  struct sigaction sa {};
-  sa.sa_handler = request_stop;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
 }
 
 Resumable::~Resumable() {
