@@ -1,6 +1,7 @@
 // The task table (verify/tasks.hpp).
 #include "tasks.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "exactformer/errors.hpp"
@@ -14,34 +15,46 @@ const std::vector<Task>& all_tasks() {
   // isolated vertices), "C~" (K4) and "@" (one vertex).
   static const std::vector<Task> tasks = {
       {"node_count", "number of vertices", 0, [](const Graph& g, const Query&) { return solvers::node_count(g); },
-       {{"DQc", {}, 5}, {"@", {}, 1}}},
+       {{"DQc", {}, 5}, {"@", {}, 1}},
+       [](int n) { return std::pair{1L, long{n}}; }},
       {"edge_count", "number of edges", 0, [](const Graph& g, const Query&) { return solvers::edge_count(g); },
-       {{"DQc", {}, 4}, {"Bw", {}, 3}}},
+       {{"DQc", {}, 4}, {"Bw", {}, 3}},
+       [](int n) { return std::pair{0L, long{n} * (n - 1) / 2}; }},
       {"edge_existence", "is {u, v} an edge? (1/0)", 2,
        [](const Graph& g, const Query& q) { return solvers::edge_exists(g, q.args[0], q.args[1]) ? 1L : 0L; },
-       {{"DQc", {0, 2}, 1}, {"DQc", {2, 0}, 1}, {"DQc", {0, 1}, 0}, {"DQc", {3, 3}, 0}}},
+       {{"DQc", {0, 2}, 1}, {"DQc", {2, 0}, 1}, {"DQc", {0, 1}, 0}, {"DQc", {3, 3}, 0}},
+       [](int) { return std::pair{0L, 1L}; }},
       {"node_degree", "degree of v", 1, [](const Graph& g, const Query& q) { return solvers::node_degree(g, q.args[0]); },
-       {{"DQc", {0}, 2}, {"DQc", {1}, 1}, {"Bw", {2}, 2}}},
+       {{"DQc", {0}, 2}, {"DQc", {1}, 1}, {"Bw", {2}, 2}},
+       [](int n) { return std::pair{0L, long{n} - 1}; }},
       {"connectivity", "are s and t connected? (1/0)", 2,
        [](const Graph& g, const Query& q) { return solvers::connected(g, q.args[0], q.args[1]) ? 1L : 0L; },
-       {{"DQc", {2, 1}, 1}, {"DQc", {1, 1}, 1}, {"B?", {0, 2}, 0}}},
+       {{"DQc", {2, 1}, 1}, {"DQc", {1, 1}, 1}, {"B?", {0, 2}, 0}},
+       [](int) { return std::pair{0L, 1L}; }},
       {"component_count", "number of connected components", 0, [](const Graph& g, const Query&) { return solvers::component_count(g); },
-       {{"DQc", {}, 1}, {"B?", {}, 3}, {"@", {}, 1}}},
+       {{"DQc", {}, 1}, {"B?", {}, 3}, {"@", {}, 1}},
+       [](int n) { return std::pair{1L, long{n}}; }},
       {"cycle_check", "does the graph contain a cycle? (1/0)", 0,
-       [](const Graph& g, const Query&) { return solvers::has_cycle(g) ? 1L : 0L; }, {{"DQc", {}, 0}, {"Bw", {}, 1}}},
+       [](const Graph& g, const Query&) { return solvers::has_cycle(g) ? 1L : 0L; }, {{"DQc", {}, 0}, {"Bw", {}, 1}},
+       [](int) { return std::pair{0L, 1L}; }},
       {"bipartite", "is the graph bipartite? (1/0)", 0, [](const Graph& g, const Query&) { return solvers::bipartite(g) ? 1L : 0L; },
-       {{"DQc", {}, 1}, {"Bw", {}, 0}, {"B?", {}, 1}}},
+       {{"DQc", {}, 1}, {"Bw", {}, 0}, {"B?", {}, 1}},
+       [](int) { return std::pair{0L, 1L}; }},
       {"shortest_path", "edges on a shortest s-t path; -1 if there is none", 2,
        [](const Graph& g, const Query& q) { return solvers::distance(g, q.args[0], q.args[1]); },
-       {{"DQc", {2, 1}, 4}, {"DQc", {0, 3}, 2}, {"DQc", {1, 1}, 0}, {"B?", {0, 2}, -1}}},
+       {{"DQc", {2, 1}, 4}, {"DQc", {0, 3}, 2}, {"DQc", {1, 1}, 0}, {"B?", {0, 2}, -1}},
+       [](int n) { return std::pair{-1L, long{n} - 1}; }},
       {"triangle_count", "number of triangles", 0, [](const Graph& g, const Query&) { return solvers::triangle_count(g); },
-       {{"DQc", {}, 0}, {"Bw", {}, 1}, {"C~", {}, 4}}},
+       {{"DQc", {}, 0}, {"Bw", {}, 1}, {"C~", {}, 4}},
+       [](int n) { return std::pair{0L, long{n} * (n - 1) * (n - 2) / 6}; }},
       {"connected_nodes", "the neighbours of v, as the set sum of 2^u", 1,
        [](const Graph& g, const Query& q) { return solvers::neighbour_set(g, q.args[0]); },
-       {{"DQc", {0}, 4 + 16}, {"DQc", {3}, 2 + 16}, {"Bw", {1}, 1 + 4}, {"B?", {1}, 0}}},
+       {{"DQc", {0}, 4 + 16}, {"DQc", {3}, 2 + 16}, {"Bw", {1}, 1 + 4}, {"B?", {1}, 0}},
+       [](int n) { return std::pair{0L, (1L << std::min(n, 62)) - 1}; }},
       {"disconnected_nodes", "the vertices u != v not adjacent to v, as the set sum of 2^u", 1,
        [](const Graph& g, const Query& q) { return solvers::non_neighbour_set(g, q.args[0]); },
-       {{"DQc", {0}, 2 + 8}, {"DQc", {3}, 1 + 4}, {"Bw", {1}, 0}, {"B?", {1}, 1 + 4}}},
+       {{"DQc", {0}, 2 + 8}, {"DQc", {3}, 1 + 4}, {"Bw", {1}, 0}, {"B?", {1}, 1 + 4}},
+       [](int n) { return std::pair{0L, (1L << std::min(n, 62)) - 1}; }},
   };
   return tasks;
 }

@@ -23,6 +23,9 @@ struct Task {
     long answer;
   };
   std::vector<Example> examples;  // worked by hand, not by the solver
+  // The answers the task can give on graphs with at most n vertices: every integer in [lo, hi] (an imported
+  // model's answer map must name each of them).
+  std::function<std::pair<long, long>(int n)> answer_range;
 };
 
 const std::vector<Task>& all_tasks();

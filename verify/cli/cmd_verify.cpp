@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/verify_model.hpp"
 #include "report.hpp"
 
 namespace exactformer::cli {
@@ -28,10 +29,31 @@ struct VerifyOptions {
   long query_seed = 1;
   bool allow_empty = false;
   bool quiet = false;
+  std::string model;  // --model DIR: an imported model instead of a construction (verify_model.cpp)
+  std::string task;
+  std::string edge_orders;
+  std::string enclosures;
 };
 
-int run_verify(const VerifyOptions& o, const Context& ctx) {
+int run_verify(VerifyOptions o, const Context& ctx) {
   std::ostream& out = ctx.out;
+  if (!o.model.empty()) {
+    EXACTFORMER_REQUIRE(o.construction.empty(), "give a construction or --model DIR, not both");
+    EXACTFORMER_REQUIRE(o.resume.state.empty() && o.answers.empty() && !o.gmp_only && o.mode.mode == "hard" && o.code_bits_offset == 0,
+                        "--model takes --task, --n, --graphs, --edge-orders, --queries, --query-seed, --max-bits, --jobs, --json, --quiet");
+    const VerifyModelOptions m{.model = o.model, .task = o.task, .graphs = o.graphs, .edge_orders = o.edge_orders, .json = o.json,
+                               .enclosures = o.enclosures, .n = o.n, .jobs = o.jobs, .max_bits = o.mode.max_bits, .queries = o.queries,
+                               .query_seed = o.query_seed, .quiet = o.quiet};
+    return run_verify_model(m, ctx);
+  }
+  EXACTFORMER_REQUIRE(!o.construction.empty(), "verify: give a construction (see `list`) or --model DIR");
+  EXACTFORMER_REQUIRE(o.task.empty(), "--task is for --model (a construction has its own task)");
+  if (!o.edge_orders.empty()) {
+    EXACTFORMER_REQUIRE(o.edge_orders.find_first_not_of("0123456789") == std::string::npos && o.edge_orders.size() <= 3 &&
+                            std::stoi(o.edge_orders) >= 1 && std::stoi(o.edge_orders) <= 100,
+                        "--edge-orders " + quote_input(o.edge_orders) + ": a construction takes a count 1..100 (prompt, shuffled:K, all: with --model)");
+    o.orders = std::stoi(o.edge_orders);
+  }
   const Construction& c = ctx.registry.find(o.construction);
   EXACTFORMER_REQUIRE(o.code_bits_offset == 0 || c.has_code_bits(),
                       "--code-bits-offset: " + c.name() + " has no vertex codes (only edge_existence and node_degree do)");
@@ -153,7 +175,12 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   auto vo_ptr = std::make_shared<VerifyOptions>();
   VerifyOptions& vo = *vo_ptr;
   auto* verify = app.add_subcommand("verify", "run one construction on every graph of a stream and every query");
-  verify->add_option("construction", vo.construction, "construction name (see `list`)")->required();
+  verify->add_option("construction", vo.construction, "construction name (see `list`), or none with --model");
+  verify->add_option("--model", vo.model, "an imported model: a directory with config.json, model.safetensors, prompt.json (docs/import.md)")
+      ->check(non_empty);
+  verify->add_option("--enclosures", vo.enclosures, "with --model: write every input's residual enclosures per layer as JSONL to FILE (a test oracle)")
+      ->check(non_empty);
+  verify->add_option("--task", vo.task, "with --model: the task to check it on (default: its prompt.json's)")->check(non_empty);
   verify->add_option("--n", vo.n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
   verify->add_option("--graphs", vo.graphs,
                      "labelled (every labelled graph with 1..N vertices), a graph6 FILE, - for stdin, family:NAME:N (path, cycle, "
@@ -163,8 +190,9 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   verify->add_option("--code-bits-offset", vo.code_bits_offset, "build with k(n) + OFFSET code bits (e.g. -1: one below the bound)")
       ->check(CLI::Range(-64, 64));
   verify->add_option("--jobs", vo.jobs, "worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
-  verify->add_option("--edge-orders", vo.orders, "edge-token orders per graph for order-invariant constructions (1 = as given)")
-      ->check(CLI::Range(1, 100))->capture_default_str();
+  verify->add_option("--edge-orders", vo.edge_orders,
+                     "a construction: edge-token orders per graph if it is order-invariant (1 = as given; default 2); --model: prompt "
+                     "(default), shuffled:K or all")->check(non_empty);
   verify->add_flag("--gmp-only", vo.gmp_only, "evaluate with GMP rationals only (no fast exact path)");
   verify->add_option("--json", vo.json, "write the result as JSON to FILE")->check(non_empty);
   verify->add_option("--answers", vo.answers,

@@ -1,0 +1,310 @@
+// An imported transformer: the GPT-2 / TransformerLens block family (docs/import.md, "The model family"),
+// with every weight the exact dyadic rational its file holds (a double), and its certified forward pass.
+//
+//   x_0[i]  = W_E[tok_i] + W_pos[i]                               (W_pos optional)
+//   layer:  a = LN1(x);  q_h = a W_Q[h] + b_Q[h], k_h = a W_K[h] + b_K[h], v_h = a W_V[h] + b_V[h]
+//           s_h[i, j] = (q_h[i] . k_h[j]) / attn_divisor      over j <= i when causal, every j otherwise
+//           w_h[i] = softmax(s_h[i]) | softmax2(b): 2^(b s) normalised | hard: uniform on argmax_j s_h[i, j]
+//           r = x + sum_h (w_h v_h) W_O[h] + b_O
+//           x' = r + act(LN2(r) W_in + b_in) W_out + b_out      (attn_only: x' = r)
+//   readout: logits = LN_final(x[t_read]) W_U + b_U, compared over the prompt's answer tokens only
+//   LN(z)  = (z - mean z) / sqrt(var z + eps) * w + b, var with divisor d;  LNPre: no w, b;  none: identity
+//   act    = relu | gelu (x Φ(x), erf form) | gelu_new (tanh form)
+// Shapes (TransformerLens): W_E (d_vocab, d), W_pos (n_ctx, d), W_Q/W_K/W_V[h] (d, d_head), W_O[h] (d_head, d),
+// W_in (d, d_mlp), W_out (d_mlp, d), W_U (d, d_vocab_out).
+#pragma once
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exactformer/enclosure.hpp"
+#include "exactformer/errors.hpp"
+
+namespace exactformer {
+
+enum class TlNorm { none, ln, ln_pre };
+enum class TlActivation { relu, gelu, gelu_new };
+enum class TlAttention { softmax, softmax2, hard };  // softmax: TransformerLens'; softmax2(b) and hard: exactformer's
+
+// A weight matrix (rows, cols), row-major, with each row's nonzero entries listed (products skip zeros).
+struct DenseMatrix {
+  int rows = 0, cols = 0;
+  std::vector<double> w;
+  std::vector<std::vector<std::pair<int, double>>> nonzero;  // [row] -> (col, weight)
+  double at(int r, int c) const { return w[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)]; }
+  void index();  // fills `nonzero` from `w`
+  long entries() const { return static_cast<long>(rows) * cols; }
+};
+
+struct TlNormWeights {
+  std::vector<double> w, b;  // empty for LNPre
+};
+
+struct TlHead {
+  DenseMatrix wq, wk, wv, wo;
+  std::vector<double> bq, bk, bv;  // (d_head)
+};
+
+struct TlLayer {
+  TlNormWeights ln1, ln2;
+  std::vector<TlHead> heads;
+  std::vector<double> b_o;  // (d)
+  bool has_mlp = true;
+  DenseMatrix w_in, w_out;
+  std::vector<double> b_in, b_out;
+};
+
+struct TlModel {
+  int n_layers = 0, d_model = 0, d_head = 0, n_heads = 0, d_mlp = 0, d_vocab = 0, d_vocab_out = 0, n_ctx = 0;
+  TlNorm norm = TlNorm::none;
+  TlActivation act = TlActivation::relu;
+  bool causal = false;
+  TlAttention attention = TlAttention::softmax;
+  int softmax2_b = 1;                 // softmax2's b (2^(b s))
+  bool divide_by_sqrt_d_head = true;  // use_attn_scale with attn_scale = sqrt(d_head)
+  double attn_divisor = 1;            // otherwise: scores / attn_divisor (1 = no scale)
+  double eps = 1e-5;                  // LN's eps, the exact double given
+  DenseMatrix w_e;
+  std::optional<DenseMatrix> w_pos;
+  std::vector<TlLayer> layers;
+  TlNormWeights ln_final;
+  DenseMatrix w_u;
+  std::vector<double> b_u;
+  long params() const;
+  std::string describe() const;  // "L=2 H=2 d=32 d_head=16 d_mlp=64 params=... LN gelu causal softmax"
+};
+
+// Thrown inside a forward pass when an enclosure cannot decide a step (a hard-attention argmax, a softmax or LN
+// denominator not certainly positive, a non-finite bound): the caller retries at a higher precision.
+struct undecidable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Residual enclosures after the embedding and after each layer, every row: [stage][row][col] = (lo, hi).
+struct TlRecord {
+  std::vector<std::vector<std::vector<std::pair<double, double>>>> stages;
+};
+
+// The forward pass in interval arithmetic I (DoubleInterval or MpfiInterval). Between calls it keeps every
+// layer's rows; when every head is causal, rows before the first token that differs from the previous call's
+// sequence are reused (their values cannot depend on later tokens). Only rows up to the readout are computed
+// when causal, and only the readout row in the last layer (unless a record is asked for).
+template <class I>
+class TlForward {
+ public:
+  explicit TlForward(const TlModel& m) : m_(m) {}
+
+  // The logits of `answers` (indices into W_U's columns) at row `readout` of `tokens`.
+  std::vector<I> logits(const std::vector<int>& tokens, int readout, const std::vector<int>& answers, TlRecord* record = nullptr);
+  void forget() { valid_rows_ = 0; tokens_.clear(); }
+
+ private:
+  using Row = std::vector<I>;
+  void vec_mat(const Row& x, const DenseMatrix& m, const std::vector<double>* bias, Row& out) const;
+  Row norm(const Row& z, const TlNormWeights& w, const char* where) const;
+  Row activation(const Row& z) const;
+  void attend(const TlLayer& layer, int l, int h, int i, const Row& q, Row& z) const;
+
+  const TlModel& m_;
+  std::vector<int> tokens_;
+  std::size_t valid_rows_ = 0;
+  std::vector<std::vector<Row>> x_;                   // [layer 0..L][row]: layer inputs (x_[L]: outputs)
+  std::vector<std::vector<std::vector<Row>>> k_, v_;  // [layer][head][row]
+};
+
+template <class I>
+void TlForward<I>::vec_mat(const Row& x, const DenseMatrix& m, const std::vector<double>* bias, Row& out) const {
+  out.assign(static_cast<std::size_t>(m.cols), I(0.0));
+  if (bias)
+    for (int c = 0; c < m.cols; ++c) out[static_cast<std::size_t>(c)] = I((*bias)[static_cast<std::size_t>(c)]);
+  for (int r = 0; r < m.rows; ++r) {
+    const I& xr = x[static_cast<std::size_t>(r)];
+    if (xr.zero()) continue;
+    for (const auto& [c, w] : m.nonzero[static_cast<std::size_t>(r)]) out[static_cast<std::size_t>(c)] = out[static_cast<std::size_t>(c)] + xr * w;
+  }
+}
+
+template <class I>
+typename TlForward<I>::Row TlForward<I>::norm(const Row& z, const TlNormWeights& w, const char* where) const {
+  if (m_.norm == TlNorm::none) return z;
+  const I d(static_cast<double>(z.size()));
+  I sum(0.0);
+  for (const I& v : z) sum = sum + v;
+  const I mean = sum / d;
+  Row c(z.size());
+  I ss(0.0);
+  for (std::size_t k = 0; k < z.size(); ++k) {
+    c[k] = z[k] - mean;
+    ss = ss + square(c[k]);
+  }
+  const I var = ss / d;
+  if (m_.eps == 0 && var.zero()) throw usage_error(std::string(where) + ": LayerNorm with eps = 0 on a row of zero variance (undefined)");
+  const I denom = sqrt(var + I(m_.eps));
+  if (!denom.certainly_positive()) throw undecidable("LayerNorm denominator not certainly positive");
+  Row out(z.size());
+  for (std::size_t k = 0; k < z.size(); ++k) {
+    out[k] = c[k] / denom;
+    if (!w.w.empty()) out[k] = out[k] * w.w[k] + I(w.b[k]);
+  }
+  return out;
+}
+
+template <class I>
+typename TlForward<I>::Row TlForward<I>::activation(const Row& z) const {
+  Row out(z.size());
+  for (std::size_t k = 0; k < z.size(); ++k) {
+    switch (m_.act) {
+      case TlActivation::relu: out[k] = relu(z[k]); break;
+      case TlActivation::gelu: out[k] = gelu(z[k]); break;
+      case TlActivation::gelu_new: out[k] = gelu_new(z[k]); break;
+    }
+  }
+  return out;
+}
+
+// z = sum_j w_ij v_j for head h of layer l at row i (query q).
+template <class I>
+void TlForward<I>::attend(const TlLayer&, int l, int h, int i, const Row& q, Row& z) const {
+  const auto& keys = k_[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
+  const auto& values = v_[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
+  const std::size_t visible = m_.causal ? static_cast<std::size_t>(i) + 1 : keys.size();
+  std::vector<I> s(visible);
+  for (std::size_t j = 0; j < visible; ++j) {
+    I dot(0.0);
+    for (std::size_t c = 0; c < q.size(); ++c)
+      if (!q[c].zero() && !keys[j][c].zero()) dot = dot + q[c] * keys[j][c];
+    if (m_.divide_by_sqrt_d_head) dot = dot / sqrt(I(static_cast<double>(m_.d_head)));
+    else if (m_.attn_divisor != 1) dot = dot / I(m_.attn_divisor);
+    if (!dot.finite()) throw undecidable("score not finite");
+    s[j] = dot;
+  }
+  z.assign(values.empty() ? 0 : values[0].size(), I(0.0));
+  if (m_.attention == TlAttention::hard) {
+    std::size_t top = 0;
+    for (std::size_t j = 1; j < visible; ++j)
+      if (s[j].lower() > s[top].lower()) top = j;
+    std::vector<std::size_t> tied;
+    for (std::size_t j = 0; j < visible; ++j)
+      if (!s[j].certainly_less(s[top])) {
+        if (!s[j].same_point(s[top]) && j != top) throw undecidable("hard attention: argmax not decided");
+        tied.push_back(j);
+      }
+    if (!s[top].point() && tied.size() > 1) throw undecidable("hard attention: argmax not decided");
+    const I count(static_cast<double>(tied.size()));
+    for (const std::size_t j : tied)
+      for (std::size_t c = 0; c < z.size(); ++c) z[c] = z[c] + values[j][c];
+    for (auto& v : z) v = v / count;
+    return;
+  }
+  std::size_t top = 0;
+  for (std::size_t j = 1; j < visible; ++j)
+    if (s[j].upper() > s[top].upper()) top = j;
+  const I shift = s[top].upper_point();
+  std::vector<I> e(visible);
+  I sum_lo(0.0), sum_hi(0.0);
+  for (std::size_t j = 0; j < visible; ++j) {
+    const I x = s[j] - shift;
+    e[j] = m_.attention == TlAttention::softmax ? exp(x) : exp2(x * static_cast<double>(m_.softmax2_b));
+    sum_lo = sum_lo + e[j].lower_point();
+    sum_hi = sum_hi + e[j].upper_point();
+  }
+  for (std::size_t j = 0; j < visible; ++j) {
+    // w_j = e_j / (e_j + O_j), O_j the other terms' sum: increasing in e_j, decreasing in O_j.
+    const I others_hi = (sum_hi.upper_point() - e[j].upper_point()).upper_point();
+    const I others_lo = relu((sum_lo.lower_point() - e[j].lower_point()).lower_point());
+    const I den_lo = e[j].lower_point() + others_hi, den_hi = e[j].upper_point() + others_lo;
+    if (!den_lo.certainly_positive() || !den_hi.certainly_positive()) throw undecidable("softmax denominator not certainly positive");
+    const I w = hull((e[j].lower_point() / den_lo).lower_point(), (e[j].upper_point() / den_hi).upper_point());
+    if (w.zero()) continue;
+    for (std::size_t c = 0; c < z.size(); ++c) z[c] = z[c] + w * values[j][c];
+  }
+}
+
+template <class I>
+std::vector<I> TlForward<I>::logits(const std::vector<int>& tokens, int readout, const std::vector<int>& answers, TlRecord* record) {
+  const std::size_t T = tokens.size(), L = m_.layers.size();
+  EXACTFORMER_ASSERT(readout >= 0 && static_cast<std::size_t>(readout) < T, "readout row out of range");
+  std::size_t keep = 0;
+  if (m_.causal && !record)
+    while (keep < std::min({T, tokens_.size(), valid_rows_}) && tokens[keep] == tokens_[keep]) ++keep;
+  tokens_ = tokens;
+  const std::size_t end = (m_.causal && !record) ? static_cast<std::size_t>(readout) + 1 : T;
+  x_.resize(L + 1);
+  k_.resize(L);
+  v_.resize(L);
+  for (auto& rows : x_) rows.resize(std::max(rows.size(), T));
+  for (std::size_t i = keep; i < end; ++i) {
+    Row& x = x_[0][i];
+    x.assign(static_cast<std::size_t>(m_.d_model), I(0.0));
+    for (int c = 0; c < m_.d_model; ++c) {
+      double v = m_.w_e.at(tokens[i], c);
+      x[static_cast<std::size_t>(c)] = I(v);
+      if (m_.w_pos) x[static_cast<std::size_t>(c)] = x[static_cast<std::size_t>(c)] + I(m_.w_pos->at(static_cast<int>(i), c));
+    }
+  }
+  for (std::size_t l = 0; l < L; ++l) {
+    const TlLayer& layer = m_.layers[l];
+    const bool last = l + 1 == L && !record;
+    k_[l].resize(layer.heads.size());
+    v_[l].resize(layer.heads.size());
+    std::vector<Row> a(end);  // LN1 of the rows computed here
+    for (std::size_t i = keep; i < end; ++i) a[i] = norm(x_[l][i], layer.ln1, "ln1");
+    for (std::size_t h = 0; h < layer.heads.size(); ++h) {
+      auto& K = k_[l][h];
+      auto& V = v_[l][h];
+      K.resize(end);
+      V.resize(end);
+      for (std::size_t i = keep; i < end; ++i) {
+        vec_mat(a[i], layer.heads[h].wk, &layer.heads[h].bk, K[i]);
+        vec_mat(a[i], layer.heads[h].wv, &layer.heads[h].bv, V[i]);
+      }
+    }
+    const std::size_t first = last ? static_cast<std::size_t>(readout) : keep, stop = last ? static_cast<std::size_t>(readout) + 1 : end;
+    for (std::size_t i = first; i < stop; ++i) {
+      Row r = x_[l][i];
+      Row q, z, o;
+      for (std::size_t h = 0; h < layer.heads.size(); ++h) {
+        vec_mat(a[i], layer.heads[h].wq, &layer.heads[h].bq, q);
+        attend(layer, static_cast<int>(l), static_cast<int>(h), static_cast<int>(i), q, z);
+        vec_mat(z, layer.heads[h].wo, nullptr, o);
+        for (std::size_t c = 0; c < r.size(); ++c) r[c] = r[c] + o[c];
+      }
+      if (!layer.b_o.empty())
+        for (std::size_t c = 0; c < r.size(); ++c) r[c] = r[c] + I(layer.b_o[c]);
+      if (layer.has_mlp) {
+        Row pre, post;
+        vec_mat(norm(r, layer.ln2, "ln2"), layer.w_in, &layer.b_in, pre);
+        vec_mat(activation(pre), layer.w_out, &layer.b_out, post);
+        for (std::size_t c = 0; c < r.size(); ++c) r[c] = r[c] + post[c];
+      }
+      for (const I& v : r)
+        if (!v.finite()) throw undecidable("activation not finite");
+      x_[l + 1][i] = std::move(r);
+    }
+  }
+  valid_rows_ = end;
+  if (record) {
+    record->stages.assign(L + 1, {});
+    for (std::size_t l = 0; l <= L; ++l)
+      for (std::size_t i = 0; i < T; ++i) {
+        std::vector<std::pair<double, double>> row;
+        for (const I& v : x_[l][i]) row.emplace_back(v.lower(), v.upper());
+        record->stages[l].push_back(std::move(row));
+      }
+  }
+  const Row f = norm(x_[L][static_cast<std::size_t>(readout)], m_.ln_final, "ln_final");
+  std::vector<I> out;
+  for (const int t : answers) {
+    I acc(m_.b_u.empty() ? 0.0 : m_.b_u[static_cast<std::size_t>(t)]);
+    for (int r = 0; r < m_.d_model; ++r)
+      if (!f[static_cast<std::size_t>(r)].zero()) acc = acc + f[static_cast<std::size_t>(r)] * m_.w_u.at(r, t);
+    if (!acc.finite()) throw undecidable("logit not finite");
+    out.push_back(acc);
+  }
+  return out;
+}
+
+}  // namespace exactformer

@@ -1,0 +1,137 @@
+// exactformer verify --model DIR: an imported model (TransformerLens conventions) over every graph of a stream,
+// every query and edge order, each input certified (verify/imported/imported_sweep.hpp).
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include "cli/verify_model.hpp"
+#include "imported/imported_sweep.hpp"
+#include "report.hpp"
+
+namespace exactformer::cli {
+namespace {
+
+// Every labelled graph with at most n vertices, every query, the prompt's edge order: the residual enclosures
+// after the embedding and after each block at every row (double intervals), one JSON line per input.
+std::string enclosure_lines(const ImportedModel& im, const Task& task, int n) {
+  std::string out;
+  const auto source = labelled_source(1, n);
+  std::vector<Graph> batch;
+  std::vector<int> answers;
+  for (const auto& [id, value] : im.prompt.answers) answers.push_back(id);
+  while (source->next_batch(batch))
+    for (const Graph& g : batch)
+      for (const Query& q : all_queries(task, g.n())) {
+        const std::vector<int> tokens = im.prompt.tokenize(g, g.edges(), q);
+        TlForward<DoubleInterval> f(im.model);
+        TlRecord record;
+        Json line{{"graph6", to_graph6(g)}, {"query", q.args}, {"tokens", tokens}};
+        try {
+          const auto logits = f.logits(tokens, im.prompt.readout_row(static_cast<int>(tokens.size())), answers, &record);
+          line["stages"] = record.stages;
+          Json l = Json::array();
+          for (const auto& x : logits) l.push_back({x.lower(), x.upper()});
+          line["logits"] = l;
+        } catch (const undecidable& e) {
+          line["undecidable"] = e.what();
+        }
+        out += line.dump() + "\n";
+      }
+  return out;
+}
+
+}  // namespace
+
+int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
+  std::ostream& out = ctx.out;
+  EXACTFORMER_REQUIRE(mpi_world().size <= 1, "--model runs in one process: run it without mpirun");
+  if (!o.json.empty()) check_output_path(o.json);
+  if (!o.enclosures.empty()) check_output_path(o.enclosures);
+  EXACTFORMER_REQUIRE(o.enclosures.empty() || (o.graphs == "labelled" && o.n <= 5), "--enclosures needs --graphs labelled and --n <= 5");
+  EXACTFORMER_REQUIRE(o.enclosures.empty() || o.enclosures != o.json, "--enclosures and --json name the same file");
+  const EdgeOrders orders = EdgeOrders::parse(o.edge_orders.empty() ? "prompt" : o.edge_orders);
+  EXACTFORMER_REQUIRE(orders.kind != EdgeOrders::Kind::all || o.n <= 4, "--edge-orders all needs --n <= 4 (6! orders of K4's edges)");
+  int max_rung = 0;
+  while (max_rung + 1 < kImportRungs && kImportRungBits[max_rung + 1] <= o.max_bits) ++max_rung;
+  const ImportedModel im = load_imported(o.model);
+  const std::string task_name = o.task.empty() ? im.prompt.task : o.task;
+  EXACTFORMER_REQUIRE(!task_name.empty(), "--model " + quote_input(o.model) + ": give --task (its prompt.json names none)");
+  const Task& task = find_task(task_name);
+  EXACTFORMER_REQUIRE(o.queries > 0 || query_count(task, o.n) <= 1000000, "--n " + std::to_string(o.n) + ": too many queries per graph; sample them with --queries K");
+  for (int n = 1; n <= o.n; ++n) check_prompt_for(im, task, n);
+
+  std::unique_ptr<GraphSource> source;
+  std::ifstream file;
+  if (o.graphs == "labelled") {
+    EXACTFORMER_REQUIRE(o.n <= 8, "--graphs labelled with --model needs --n <= 8");
+    source = labelled_source(1, o.n);
+  } else if (is_generated_spec(o.graphs)) {
+    source = generated_source(o.graphs);
+  } else if (o.graphs == "-") {
+    source = graph6_source(std::cin, "graph6 from stdin (one labelling per line as given)", o.n);
+  } else {
+    file.open(o.graphs);
+    EXACTFORMER_REQUIRE(file.good() && !std::filesystem::is_directory(o.graphs), "cannot read graph file " + quote_input(o.graphs));
+    source = graph6_source(file, "graph6 from " + o.graphs + " (one labelling per line as given)", o.n);
+  }
+  ImportedOptions io;
+  io.n = o.n;
+  io.orders = orders;
+  io.jobs = o.jobs;
+  io.max_rung = max_rung;
+  io.queries_per_graph = static_cast<std::uint64_t>(o.queries);
+  io.query_seed = static_cast<std::uint64_t>(o.query_seed);
+  const std::unique_ptr<Progress> progress = progress_meter(ctx, o.quiet);
+  io.progress = progress.get();
+  const auto start = std::chrono::steady_clock::now();
+  const ImportedStats s = run_imported_sweep(im, task, *source, io);
+  EXACTFORMER_REQUIRE(s.graphs > 0, "no graphs read from " + source->describe());
+  std::optional<ImportedInput> shrunk;
+  if (!s.failures.empty()) shrunk = shrink_imported(im, task, s.failures.front(), max_rung);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  out << "model " << o.model << ": " << im.model.describe() << "\n";
+  out << "task " << task.name << " (" << task.summary << "), answers read at row " << im.prompt.readout << " over "
+      << im.prompt.answers.size() << " answer tokens\n";
+  for (const auto& c : ctx.registry.constructions())
+    if (c->task() == task.name) {
+      const Built b = c->build(std::min(o.n, c->max_build_n()), Variant::hard());
+      out << "our construction " << c->name() << " for n <= " << o.n << ": " << describe(measure(b.model)) << "\n";
+    }
+  out << "coverage: " << source->describe() << ", edge orders: " << orders.str() << "\n";
+  out << "| n | graphs | inputs | right | wrong | undecided |\n|---:|---:|---:|---:|---:|---:|\n";
+  for (std::size_t n = 1; n < s.by_n.size(); ++n) {
+    const auto& p = s.by_n[n];
+    if (p.graphs == 0) continue;
+    out << "| " << n << " | " << p.graphs << " | " << p.inputs << " | " << p.right << " | " << p.wrong << " | " << p.undecided << " |\n";
+  }
+  out << "decided at:";
+  for (int k = 0; k < kImportRungs; ++k)
+    if (k <= max_rung) out << " " << (k == 0 ? std::string("double") : std::to_string(kImportRungBits[k]) + " bits") << " " << s.decided_at[static_cast<std::size_t>(k)];
+  out << "; undecided at " << kImportRungBits[max_rung] << " bits: " << s.undecided << "; " << std::fixed << std::setprecision(2) << secs << " s\n";
+  for (const auto& f : s.failures) out << "WRONG " << f.describe(im) << "\n";
+  if (shrunk) out << "shrunk: " << shrunk->describe(im) << "\n";
+  if (s.first_undecided) out << "first undecided (not a counterexample): " << s.first_undecided->describe(im) << "\n";
+  const bool ok = s.holds();
+  out << (ok ? "HOLDS" : s.wrong > 0 ? "FAILS" : "UNDECIDED") << "\n";
+  if (!o.json.empty()) {
+    Json by_n = Json::array();
+    for (std::size_t n = 1; n < s.by_n.size(); ++n) {
+      const auto& p = s.by_n[n];
+      if (p.graphs) by_n.push_back({{"n", n}, {"graphs", p.graphs}, {"inputs", p.inputs}, {"right", p.right}, {"wrong", p.wrong}, {"undecided", p.undecided}});
+    }
+    Json rungs = Json::object();
+    for (int k = 0; k <= max_rung; ++k) rungs[std::to_string(kImportRungBits[k])] = s.decided_at[static_cast<std::size_t>(k)];
+    const Json j{{"format", "exactformer-verify-model/1"}, {"model", o.model}, {"shape", im.model.describe()}, {"task", task.name},
+                 {"n", o.n}, {"coverage", source->describe()}, {"edge_orders", orders.str()}, {"holds", ok}, {"graphs", s.graphs},
+                 {"inputs", s.inputs}, {"right", s.right}, {"wrong", s.wrong}, {"undecided", s.undecided}, {"by_n", by_n},
+                 {"decided_at_bits", rungs}, {"first_failure", s.failures.empty() ? Json() : Json(s.failures.front().describe(im))},
+                 {"shrunk", shrunk ? Json(shrunk->describe(im)) : Json()}, {"seconds", secs}};
+    write_file_atomically(o.json, j.dump(1) + "\n");
+  }
+  if (!o.enclosures.empty()) write_file_atomically(o.enclosures, enclosure_lines(im, task, o.n));
+  return ok ? 0 : 1;
+}
+
+}  // namespace exactformer::cli

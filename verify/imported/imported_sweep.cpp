@@ -1,0 +1,232 @@
+#include "imported/imported_sweep.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <sstream>
+
+#include "pool.hpp"
+#include "splitmix.hpp"
+
+namespace exactformer {
+namespace {
+
+template <class I>
+InputVerdict decide(TlForward<I>& f, const ImportedModel& im, const std::vector<int>& tokens, long truth) {
+  const Prompt& p = im.prompt;
+  std::vector<int> ids;
+  std::size_t t = p.answers.size();
+  for (std::size_t k = 0; k < p.answers.size(); ++k) {
+    ids.push_back(p.answers[k].first);
+    if (p.answers[k].second == truth) t = k;
+  }
+  EXACTFORMER_ASSERT(t < ids.size(), "no answer token for the truth (check_prompt_for missed it)");
+  InputVerdict v;
+  const std::vector<I> logits = f.logits(tokens, p.readout_row(static_cast<int>(tokens.size())), ids);
+  for (const I& x : logits) v.logits.emplace_back(x.lower(), x.upper());
+  bool all_below = true;
+  std::optional<std::size_t> above;
+  for (std::size_t k = 0; k < logits.size(); ++k) {
+    if (k == t) continue;
+    if (logits[t].certainly_less(logits[k]) || logits[t].same_point(logits[k])) {
+      if (!above || logits[k].lower() > logits[*above].lower()) above = k;
+    }
+    if (!logits[k].certainly_less(logits[t])) all_below = false;
+  }
+  if (above) {
+    v.kind = InputVerdict::Kind::wrong;
+    v.answer = p.answers[*above].second;
+  } else {
+    v.kind = all_below ? InputVerdict::Kind::right : InputVerdict::Kind::undecided;
+  }
+  return v;
+}
+
+std::string verdict_name(InputVerdict::Kind k) {
+  return k == InputVerdict::Kind::right ? "right" : k == InputVerdict::Kind::wrong ? "wrong" : "undecided";
+}
+
+// The edge orders of graph g (stream index `index`) to run.
+std::vector<std::vector<std::pair<int, int>>> orders_of(const Graph& g, const EdgeOrders& o, std::uint64_t index) {
+  std::vector<std::vector<std::pair<int, int>>> out{g.edges()};
+  if (o.kind == EdgeOrders::Kind::shuffled) {
+    SplitMix64 rng{index * 0x9e3779b97f4a7c15ULL + 0x51ed27};
+    for (int k = 1; k < o.count; ++k) {
+      auto e = g.edges();
+      for (std::size_t i = e.size(); i > 1; --i) std::swap(e[i - 1], e[rng.next() % i]);
+      out.push_back(std::move(e));
+    }
+  } else if (o.kind == EdgeOrders::Kind::all) {
+    auto e = g.edges();
+    while (std::next_permutation(e.begin(), e.end())) out.push_back(e);
+  }
+  return out;
+}
+
+struct GraphResult {
+  ImportedStats::PerN counts;
+  std::array<std::uint64_t, kImportRungs> decided_at{};
+  std::vector<ImportedInput> failures;
+  std::optional<ImportedInput> undecided;
+};
+
+}  // namespace
+
+EdgeOrders EdgeOrders::parse(const std::string& spec) {
+  EdgeOrders o;
+  if (spec == "prompt") return o;
+  if (spec == "all") {
+    o.kind = Kind::all;
+    return o;
+  }
+  if (spec.rfind("shuffled:", 0) == 0 && spec.size() > 9 && spec.size() <= 13 && spec.find_first_not_of("0123456789", 9) == std::string::npos) {
+    o.kind = Kind::shuffled;
+    o.count = std::stoi(spec.substr(9));
+    if (o.count >= 1 && o.count <= 10000) return o;
+  }
+  throw usage_error("--edge-orders " + quote_input(spec) + ": prompt, shuffled:K (1 <= K <= 10000) or all");
+}
+
+std::string EdgeOrders::str() const {
+  return kind == Kind::prompt ? "prompt" : kind == Kind::all ? "all" : "shuffled:" + std::to_string(count);
+}
+
+std::string ImportedInput::describe(const ImportedModel& im) const {
+  std::ostringstream s;
+  s << "graph6 " << to_graph6(graph) << " (n = " << graph.n() << ", m = " << edge_order.size() << "), edge order";
+  for (const auto& [a, b] : edge_order) s << " " << a << "-" << b;
+  s << ", query " << query.str() << ": truth " << truth << ", " << verdict_name(verdict.kind);
+  if (verdict.kind == InputVerdict::Kind::wrong) s << " (answer " << verdict.answer << " certified at or above it)";
+  s << " at " << kImportRungBits[verdict.rung] << " bits; logits";
+  char buf[96];
+  for (std::size_t k = 0; k < verdict.logits.size(); ++k) {
+    std::snprintf(buf, sizeof buf, " %s:[%.17g, %.17g]", im.prompt.vocabulary[static_cast<std::size_t>(im.prompt.answers[k].first)].c_str(),
+                  verdict.logits[k].first, verdict.logits[k].second);
+    s << buf;
+  }
+  return s.str();
+}
+
+InputVerdict certify_input(const ImportedModel& im, const std::vector<int>& tokens, long truth, int max_rung, TlForward<DoubleInterval>* fast) {
+  InputVerdict v;
+  try {
+    if (fast) {
+      v = decide(*fast, im, tokens, truth);
+    } else {
+      TlForward<DoubleInterval> f(im.model);
+      v = decide(f, im, tokens, truth);
+    }
+  } catch (const undecidable&) {
+    if (fast) fast->forget();
+    v.kind = InputVerdict::Kind::undecided;
+  }
+  for (int rung = 1; rung <= max_rung && v.kind == InputVerdict::Kind::undecided; ++rung) {
+    MpfiInterval::set_precision(kImportRungBits[rung]);
+    TlForward<MpfiInterval> f(im.model);
+    try {
+      v = decide(f, im, tokens, truth);
+    } catch (const undecidable&) {
+      v.kind = InputVerdict::Kind::undecided;
+    }
+    v.rung = rung;
+  }
+  return v;
+}
+
+ImportedStats run_imported_sweep(const ImportedModel& im, const Task& task, GraphSource& source, const ImportedOptions& o) {
+  ImportedStats s;
+  s.by_n.resize(static_cast<std::size_t>(o.n) + 1);
+  const ProgressScope scope(o.progress, source.describe(), source.size());
+  std::vector<std::unique_ptr<TlForward<DoubleInterval>>> caches;
+  for (int w = 0; w < o.jobs; ++w) caches.push_back(std::make_unique<TlForward<DoubleInterval>>(im.model));
+  std::vector<Graph> batch;
+  std::uint64_t index = 0;
+  while (source.next_batch(batch)) {
+    for (const Graph& g : batch)
+      if (g.n() > o.n) throw usage_error("a graph with " + std::to_string(g.n()) + " vertices in a sweep for --n " + std::to_string(o.n));
+    std::vector<GraphResult> results(batch.size());
+    parallel_for(batch.size(), o.jobs, 4, [&](std::size_t i, int worker) {
+      const Graph& g = batch[i];
+      GraphResult& r = results[i];
+      const auto queries = o.queries_per_graph ? sample_queries(task, g.n(), o.queries_per_graph, o.query_seed ^ (index + i)) : all_queries(task, g.n());
+      std::vector<long> truth;
+      for (const Query& q : queries) truth.push_back(task.solve(g, q));
+      TlForward<DoubleInterval>& cache = *caches[static_cast<std::size_t>(worker)];
+      cache.forget();
+      for (const auto& order : orders_of(g, o.orders, index + i))
+        for (std::size_t k = 0; k < queries.size(); ++k) {
+          const std::vector<int> tokens = im.prompt.tokenize(g, order, queries[k]);
+          InputVerdict v = certify_input(im, tokens, truth[k], o.max_rung, &cache);
+          ++r.counts.inputs;
+          if (v.kind != InputVerdict::Kind::undecided) ++r.decided_at[static_cast<std::size_t>(v.rung)];
+          if (v.kind == InputVerdict::Kind::right) {
+            ++r.counts.right;
+            continue;
+          }
+          ImportedInput input{g, order, queries[k], truth[k], std::move(v)};
+          if (input.verdict.kind == InputVerdict::Kind::wrong) {
+            ++r.counts.wrong;
+            if (static_cast<int>(r.failures.size()) < o.keep_failures) r.failures.push_back(std::move(input));
+          } else {
+            ++r.counts.undecided;
+            if (!r.undecided) r.undecided = std::move(input);
+          }
+        }
+      if (o.progress) o.progress->add(1, queries.size());
+    });
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      GraphResult& r = results[i];
+      ImportedStats::PerN& pn = s.by_n[static_cast<std::size_t>(batch[i].n())];
+      ++pn.graphs;
+      pn.inputs += r.counts.inputs;
+      pn.right += r.counts.right;
+      pn.wrong += r.counts.wrong;
+      pn.undecided += r.counts.undecided;
+      for (int k = 0; k < kImportRungs; ++k) s.decided_at[static_cast<std::size_t>(k)] += r.decided_at[static_cast<std::size_t>(k)];
+      for (auto& f : r.failures)
+        if (static_cast<int>(s.failures.size()) < o.keep_failures) s.failures.push_back(std::move(f));
+      if (!s.first_undecided && r.undecided) s.first_undecided = std::move(r.undecided);
+    }
+    index += batch.size();
+  }
+  for (const auto& pn : s.by_n) {
+    s.graphs += pn.graphs;
+    s.inputs += pn.inputs;
+    s.right += pn.right;
+    s.wrong += pn.wrong;
+    s.undecided += pn.undecided;
+  }
+  return s;
+}
+
+ImportedInput shrink_imported(const ImportedModel& im, const Task& task, ImportedInput f, int max_rung) {
+  const auto still_wrong = [&](const Graph& g, const std::vector<std::pair<int, int>>& order, const Query& q, ImportedInput& out) {
+    const long truth = task.solve(g, q);
+    InputVerdict v = certify_input(im, im.prompt.tokenize(g, order, q), truth, max_rung);
+    if (v.kind != InputVerdict::Kind::wrong) return false;
+    out = ImportedInput{g, order, q, truth, std::move(v)};
+    return true;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int v = f.graph.n() - 1; v >= 0 && !changed; --v) {
+      if (f.graph.n() <= 1 || std::find(f.query.args.begin(), f.query.args.end(), v) != f.query.args.end()) continue;
+      const Graph g = f.graph.without_vertex(v);
+      std::vector<std::pair<int, int>> order;
+      for (auto [a, b] : f.edge_order)
+        if (a != v && b != v) order.emplace_back(a > v ? a - 1 : a, b > v ? b - 1 : b);
+      Query q = f.query;
+      for (int& x : q.args) x = x > v ? x - 1 : x;
+      changed = still_wrong(g, order, q, f);
+    }
+    for (std::size_t e = 0; e < f.edge_order.size() && !changed; ++e) {
+      Graph g = f.graph;
+      g.remove_edge(f.edge_order[e].first, f.edge_order[e].second);
+      auto order = f.edge_order;
+      order.erase(order.begin() + static_cast<std::ptrdiff_t>(e));
+      changed = still_wrong(g, order, f.query, f);
+    }
+  }
+  return f;
+}
+
+}  // namespace exactformer
