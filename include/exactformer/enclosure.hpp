@@ -6,6 +6,8 @@
 //                   error lies. e^x, 2^x, erf and tanh are MPFR's at 53 bits, rounded down for lo and up for
 //                   hi. Results below 2^-900 in magnitude (where residuals may underflow) and overflows widen
 //                   one ulp each way without the residual test, or become ±inf (the caller escalates).
+//   ExactValue      a GMP rational, a point: the exact rung for rational models (hard attention's ties, exact
+//                   logit ties). e^x, erf, tanh, pi, and sqrt or 2^x off perfect squares / integers throw not_exact.
 //   MpfiInterval    MPFI at a run-time precision (set_precision, per thread): the escalation rungs.
 //
 // Both satisfy the invariant: an interval encloses the exact real value of what it stands for. Operations
@@ -20,6 +22,9 @@
 #include <string>
 
 #include <mpfi.h>
+
+#include "exactformer/errors.hpp"
+#include "exactformer/rational.hpp"
 
 namespace exactformer {
 
@@ -46,16 +51,17 @@ class DoubleInterval {
   bool same_point(const DoubleInterval& o) const { return point() && o.point() && lo == o.lo; }
   bool operator==(const DoubleInterval& o) const { return lo == o.lo && hi == o.hi; }
 
-  // s + e == a + b exactly (TwoSum); the bounds of the exact sum.
+  // s + e == a + b exactly (TwoSum); the bounds of the exact sum. (A sum that lands among the subnormals is
+  // exact, so only an overflow needs care.)
   static double sum_down(double a, double b) {
     const double s = a + b;
-    if (tiny_or_inf(s)) return next_down(s);
+    if (std::isinf(s)) return next_down(s);
     const double bb = s - a, e = (a - (s - bb)) + (b - bb);
     return e < 0 ? next_down(s) : s;
   }
   static double sum_up(double a, double b) {
     const double s = a + b;
-    if (tiny_or_inf(s)) return next_up(s);
+    if (std::isinf(s)) return next_up(s);
     const double bb = s - a, e = (a - (s - bb)) + (b - bb);
     return e > 0 ? next_up(s) : s;
   }
@@ -110,6 +116,45 @@ DoubleInterval tanh(const DoubleInterval& x);
 inline DoubleInterval relu(const DoubleInterval& x) { return {std::max(0.0, x.lo), std::max(0.0, x.hi)}; }
 inline DoubleInterval hull(const DoubleInterval& a, const DoubleInterval& b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
 DoubleInterval pi_enclosure(const DoubleInterval& like);
+
+// An exact rational as a (point) enclosure.
+class ExactValue {
+ public:
+  Q v;
+  ExactValue() = default;
+  explicit ExactValue(double x) : v(x) {}  // exact: a double is a dyadic rational
+  explicit ExactValue(Q x) : v(std::move(x)) {}
+  static constexpr const char* name() { return "exact"; }
+  bool point() const { return true; }
+  bool zero() const { return v == 0; }
+  bool finite() const { return true; }
+  double lower() const;  // the double nearest below / above (reports and heuristics only)
+  double upper() const;
+  ExactValue lower_point() const { return *this; }
+  ExactValue upper_point() const { return *this; }
+  bool certainly_less(const ExactValue& o) const { return v < o.v; }
+  bool certainly_positive() const { return v > 0; }
+  bool same_point(const ExactValue& o) const { return v == o.v; }
+  bool operator==(const ExactValue& o) const { return v == o.v; }
+};
+inline ExactValue operator+(const ExactValue& a, const ExactValue& b) { return ExactValue(a.v + b.v); }
+inline ExactValue operator-(const ExactValue& a, const ExactValue& b) { return ExactValue(a.v - b.v); }
+inline ExactValue operator-(const ExactValue& a) { return ExactValue(-a.v); }
+inline ExactValue operator*(const ExactValue& a, const ExactValue& b) { return ExactValue(a.v * b.v); }
+inline ExactValue operator*(const ExactValue& a, double w) { return ExactValue(a.v * Q(w)); }
+inline ExactValue operator/(const ExactValue& a, const ExactValue& b) {
+  EXACTFORMER_ASSERT(b.v != 0, "exact division by 0");
+  return ExactValue(a.v / b.v);
+}
+ExactValue sqrt(const ExactValue& x);  // a perfect square of rationals, else not_exact
+inline ExactValue square(const ExactValue& x) { return ExactValue(x.v * x.v); }
+ExactValue exp(const ExactValue& x);   // not_exact (except e^0)
+ExactValue exp2(const ExactValue& x);  // an integer exponent in [-4096, 4096], else not_exact
+ExactValue erf(const ExactValue& x);   // not_exact (except erf 0)
+ExactValue tanh(const ExactValue& x);  // not_exact (except tanh 0)
+inline ExactValue relu(const ExactValue& x) { return x.v > 0 ? x : ExactValue(0.0); }
+ExactValue hull(const ExactValue& a, const ExactValue& b);  // a == b, else not_exact
+ExactValue pi_enclosure(const ExactValue& like);           // not_exact
 
 // MPFI at the calling thread's precision (MpfiInterval::set_precision).
 class MpfiInterval {

@@ -88,7 +88,7 @@ struct TlRecord {
   std::vector<std::vector<std::vector<std::pair<double, double>>>> stages;
 };
 
-// The forward pass in interval arithmetic I (DoubleInterval or MpfiInterval). Between calls it keeps every
+// The forward pass in interval arithmetic I (DoubleInterval, ExactValue or MpfiInterval). Between calls it keeps every
 // layer's rows; when every head is causal, rows before the first token that differs from the previous call's
 // sequence are reused (their values cannot depend on later tokens). Only rows up to the readout are computed
 // when causal, and only the readout row in the last layer (unless a record is asked for).
@@ -185,7 +185,7 @@ void TlForward<I>::attend(const TlLayer&, int l, int h, int i, const Row& q, Row
   if (m_.attention == TlAttention::hard) {
     std::size_t top = 0;
     for (std::size_t j = 1; j < visible; ++j)
-      if (s[j].lower() > s[top].lower()) top = j;
+      if (s[top].certainly_less(s[j]) || s[j].lower() > s[top].lower()) top = j;
     std::vector<std::size_t> tied;
     for (std::size_t j = 0; j < visible; ++j)
       if (!s[j].certainly_less(s[top])) {

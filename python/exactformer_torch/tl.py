@@ -157,7 +157,7 @@ class GraphTransformer(torch.nn.Module):
 ANSWER_YES_NO = {"no": 0, "yes": 1}
 
 
-def edge_list_prompt(n_max, task, answers=None, attention="softmax", orientation="lower_first", query_tokens=None):
+def edge_list_prompt(n_max, task, answers=None, orientation="lower_first", query_tokens=None):
     """The edge-list prompt of trained graph models: <bos> u v <e> ... <q> s t <p>, the answer read at the last
     position. answers: {token: value}; by default yes/no, or the counts / distances the task needs."""
     if answers is None:
@@ -175,8 +175,7 @@ def edge_list_prompt(n_max, task, answers=None, attention="softmax", orientation
     vocabulary = ["<bos>"] + [str(i) for i in range(n_max)] + ["<e>", "<q>", "<p>"] + list(answers)
     return {"format": "exactformer-prompt/1", "task": task, "vocabulary": vocabulary,
             "template": ["<bos>", {"each": "edge", "tokens": ["{u}", "{v}", "<e>"]}, "<q>", *query_tokens, "<p>"],
-            "edge_order": "lexicographic", "orientation": orientation, "readout": -1, "answers": answers,
-            "attention": attention}
+            "edge_order": "lexicographic", "orientation": orientation, "readout": -1, "answers": answers}
 
 
 def tokenize(prompt, n, edges, query):
@@ -270,9 +269,10 @@ def save_model(model, prompt, directory):
     """Writes DIR/config.json, DIR/model.safetensors and DIR/prompt.json, replacing DIR whole (a staging
     directory beside it is renamed into place, so DIR never holds half a model). Buffers that are not weights
     (TransformerLens' attn.mask, attn.IGNORE) are left out."""
-    if isinstance(model, GraphTransformer):
-        prompt = dict(prompt)
-        prompt.setdefault("attention", model.attention)
+    if isinstance(model, GraphTransformer):  # its attention rule is exactformer's extension: stated in the prompt
+        if prompt.get("attention", model.attention) != model.attention:
+            raise ValueError(f"save_model: the prompt says attention {prompt['attention']!r}, the model {model.attention!r}")
+        prompt = dict(prompt, attention=model.attention)
     state = {k: v for k, v in model.state_dict().items() if not k.endswith((".attn.mask", ".attn.IGNORE"))}
     directory = os.path.abspath(directory)
     parent = os.path.dirname(directory)

@@ -13,7 +13,8 @@ namespace exactformer::cli {
 namespace {
 
 // Every labelled graph with at most n vertices, every query, the prompt's edge order: the residual enclosures
-// after the embedding and after each block at every row (double intervals), one JSON line per input.
+// after the embedding and after each block at every row (double intervals; exact where those cannot decide a
+// hard-attention argmax), one JSON line per input.
 std::string enclosure_lines(const ImportedModel& im, const Task& task, int n) {
   std::string out;
   const auto source = labelled_source(1, n);
@@ -24,17 +25,24 @@ std::string enclosure_lines(const ImportedModel& im, const Task& task, int n) {
     for (const Graph& g : batch)
       for (const Query& q : all_queries(task, g.n())) {
         const std::vector<int> tokens = im.prompt.tokenize(g, g.edges(), q);
-        TlForward<DoubleInterval> f(im.model);
-        TlRecord record;
         Json line{{"graph6", to_graph6(g)}, {"query", q.args}, {"tokens", tokens}};
-        try {
-          const auto logits = f.logits(tokens, im.prompt.readout_row(static_cast<int>(tokens.size())), answers, &record);
+        const auto record_with = [&](auto forward, const char* rung) {
+          TlRecord record;
+          const auto logits = forward.logits(tokens, im.prompt.readout_row(static_cast<int>(tokens.size())), answers, &record);
+          line["rung"] = rung;
           line["stages"] = record.stages;
           Json l = Json::array();
           for (const auto& x : logits) l.push_back({x.lower(), x.upper()});
           line["logits"] = l;
+        };
+        try {
+          record_with(TlForward<DoubleInterval>(im.model), "double");
         } catch (const undecidable& e) {
-          line["undecidable"] = e.what();
+          try {  // a rational model's undecided hard-attention tie: exactly
+            record_with(TlForward<ExactValue>(im.model), "exact");
+          } catch (const std::exception& e2) {
+            line["undecidable"] = std::string(e.what()) + "; exactly: " + e2.what();
+          }
         }
         out += line.dump() + "\n";
       }
@@ -52,7 +60,8 @@ int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
   EXACTFORMER_REQUIRE(o.enclosures.empty() || o.enclosures != o.json, "--enclosures and --json name the same file");
   const EdgeOrders orders = EdgeOrders::parse(o.edge_orders.empty() ? "prompt" : o.edge_orders);
   EXACTFORMER_REQUIRE(orders.kind != EdgeOrders::Kind::all || o.n <= 4, "--edge-orders all needs --n <= 4 (6! orders of K4's edges)");
-  int max_rung = 0;
+  EXACTFORMER_REQUIRE(o.max_bits >= 53, "--max-bits with --model: at least 53 (the double rung)");
+  int max_rung = 1;  // double, then exact: always
   while (max_rung + 1 < kImportRungs && kImportRungBits[max_rung + 1] <= o.max_bits) ++max_rung;
   const ImportedModel im = load_imported(o.model);
   const std::string task_name = o.task.empty() ? im.prompt.task : o.task;
@@ -108,8 +117,8 @@ int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
   }
   out << "decided at:";
   for (int k = 0; k < kImportRungs; ++k)
-    if (k <= max_rung) out << " " << (k == 0 ? std::string("double") : std::to_string(kImportRungBits[k]) + " bits") << " " << s.decided_at[static_cast<std::size_t>(k)];
-  out << "; undecided at " << kImportRungBits[max_rung] << " bits: " << s.undecided << "; " << std::fixed << std::setprecision(2) << secs << " s\n";
+    if (k <= max_rung) out << " " << import_rung_name(k) << " " << s.decided_at[static_cast<std::size_t>(k)];
+  out << "; undecided after " << import_rung_name(max_rung) << ": " << s.undecided << "; " << std::fixed << std::setprecision(2) << secs << " s\n";
   for (const auto& f : s.failures) out << "WRONG " << f.describe(im) << "\n";
   if (shrunk) out << "shrunk: " << shrunk->describe(im) << "\n";
   if (s.first_undecided) out << "first undecided (not a counterexample): " << s.first_undecided->describe(im) << "\n";
@@ -122,11 +131,11 @@ int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
       if (p.graphs) by_n.push_back({{"n", n}, {"graphs", p.graphs}, {"inputs", p.inputs}, {"right", p.right}, {"wrong", p.wrong}, {"undecided", p.undecided}});
     }
     Json rungs = Json::object();
-    for (int k = 0; k <= max_rung; ++k) rungs[std::to_string(kImportRungBits[k])] = s.decided_at[static_cast<std::size_t>(k)];
+    for (int k = 0; k <= max_rung; ++k) rungs[import_rung_name(k)] = s.decided_at[static_cast<std::size_t>(k)];
     const Json j{{"format", "exactformer-verify-model/1"}, {"model", o.model}, {"shape", im.model.describe()}, {"task", task.name},
                  {"n", o.n}, {"coverage", source->describe()}, {"edge_orders", orders.str()}, {"holds", ok}, {"graphs", s.graphs},
                  {"inputs", s.inputs}, {"right", s.right}, {"wrong", s.wrong}, {"undecided", s.undecided}, {"by_n", by_n},
-                 {"decided_at_bits", rungs}, {"first_failure", s.failures.empty() ? Json() : Json(s.failures.front().describe(im))},
+                 {"decided_at", rungs}, {"first_failure", s.failures.empty() ? Json() : Json(s.failures.front().describe(im))},
                  {"shrunk", shrunk ? Json(shrunk->describe(im)) : Json()}, {"seconds", secs}};
     write_file_atomically(o.json, j.dump(1) + "\n");
   }

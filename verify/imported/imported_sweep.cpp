@@ -96,7 +96,7 @@ std::string ImportedInput::describe(const ImportedModel& im) const {
   for (const auto& [a, b] : edge_order) s << " " << a << "-" << b;
   s << ", query " << query.str() << ": truth " << truth << ", " << verdict_name(verdict.kind);
   if (verdict.kind == InputVerdict::Kind::wrong) s << " (answer " << verdict.answer << " certified at or above it)";
-  s << " at " << kImportRungBits[verdict.rung] << " bits; logits";
+  s << " (" << import_rung_name(verdict.rung) << "); logits";
   char buf[96];
   for (std::size_t k = 0; k < verdict.logits.size(); ++k) {
     std::snprintf(buf, sizeof buf, " %s:[%.17g, %.17g]", im.prompt.vocabulary[static_cast<std::size_t>(im.prompt.answers[k].first)].c_str(),
@@ -119,7 +119,18 @@ InputVerdict certify_input(const ImportedModel& im, const std::vector<int>& toke
     if (fast) fast->forget();
     v.kind = InputVerdict::Kind::undecided;
   }
-  for (int rung = 1; rung <= max_rung && v.kind == InputVerdict::Kind::undecided; ++rung) {
+  if (max_rung >= 1 && v.kind == InputVerdict::Kind::undecided) {
+    TlForward<ExactValue> f(im.model);
+    try {
+      v = decide(f, im, tokens, truth);
+    } catch (const not_exact&) {
+      v.kind = InputVerdict::Kind::undecided;
+    } catch (const undecidable&) {
+      v.kind = InputVerdict::Kind::undecided;
+    }
+    v.rung = 1;
+  }
+  for (int rung = 2; rung <= max_rung && v.kind == InputVerdict::Kind::undecided; ++rung) {
     MpfiInterval::set_precision(kImportRungBits[rung]);
     TlForward<MpfiInterval> f(im.model);
     try {

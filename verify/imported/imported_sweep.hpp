@@ -2,8 +2,8 @@
 // undecided (docs/import.md "Certified evaluation"), failures shrunk to a smallest failing graph.
 //
 // Per input: the double-interval pass first; an input it cannot decide (overlapping top logits, an undecided
-// hard-attention argmax, a denominator not certainly positive) goes up the MPFI ladder (128, 256, 512, 1024 bits
-// up to --max-bits). Verdicts: right (the truth's answer token certified above every other answer token), wrong
+// hard-attention argmax, a denominator not certainly positive) is tried in exact rationals (when every operation
+// on it is rational), then up the MPFI ladder (128, 256, 512, 1024 bits, up to --max-bits). Verdicts: right (the truth's answer token certified above every other answer token), wrong
 // (another answer token certified above it, or exactly tied with it), undecided (neither, at the last rung):
 // listed and counted, never counted as right.
 #pragma once
@@ -21,8 +21,13 @@
 
 namespace exactformer {
 
-inline constexpr long kImportRungBits[] = {53, 128, 256, 512, 1024};  // rung 0: double intervals
-inline constexpr int kImportRungs = 5;
+// The ladder: double intervals, then exact rationals (for a model whose every operation is rational on the input:
+// no LN, no GELU, no natural softmax, a rational scale), then MPFI at 128 ... 1024 bits.
+inline constexpr long kImportRungBits[] = {53, 0, 128, 256, 512, 1024};
+inline constexpr int kImportRungs = 6;
+inline std::string import_rung_name(int rung) {
+  return rung == 0 ? "double" : rung == 1 ? "exact" : std::to_string(kImportRungBits[rung]) + " bits";
+}
 
 struct EdgeOrders {
   enum class Kind { prompt, shuffled, all } kind = Kind::prompt;
@@ -35,7 +40,7 @@ struct ImportedOptions {
   int n = 0;  // the largest n the sweep's graphs may have (checked up front against the prompt)
   EdgeOrders orders;
   int jobs = 1;
-  int max_rung = kImportRungs - 1;
+  int max_rung = kImportRungs - 1;  // the last rung tried
   std::uint64_t queries_per_graph = 0;  // 0: every query
   std::uint64_t query_seed = 1;
   Progress* progress = nullptr;

@@ -92,6 +92,60 @@ DoubleInterval pi_enclosure(const DoubleInterval&) {
 
 // ---------------------------------------------------------------------------------------------------
 
+double ExactValue::lower() const {
+  mpfr_t m;
+  mpfr_init2(m, 53);
+  mpfr_set_q(m, v.backend().data(), MPFR_RNDD);
+  const double d = mpfr_get_d(m, MPFR_RNDD);
+  mpfr_clear(m);
+  return d;
+}
+double ExactValue::upper() const {
+  mpfr_t m;
+  mpfr_init2(m, 53);
+  mpfr_set_q(m, v.backend().data(), MPFR_RNDU);
+  const double d = mpfr_get_d(m, MPFR_RNDU);
+  mpfr_clear(m);
+  return d;
+}
+
+ExactValue sqrt(const ExactValue& x) {
+  EXACTFORMER_ASSERT(x.v >= 0, "exact square root of a negative number");
+  const mpz_srcptr num = mpq_numref(x.v.backend().data()), den = mpq_denref(x.v.backend().data());
+  if (!mpz_perfect_square_p(num) || !mpz_perfect_square_p(den)) throw not_exact("the square root of a non-square rational");
+  Z a, b;
+  mpz_sqrt(a.backend().data(), num);
+  mpz_sqrt(b.backend().data(), den);
+  return ExactValue(Q(a, b));
+}
+ExactValue exp(const ExactValue& x) {
+  if (x.v == 0) return ExactValue(1.0);
+  throw not_exact("e^x");
+}
+ExactValue exp2(const ExactValue& x) {
+  if (!is_integer(x.v) || x.v > 4096 || x.v < -4096) throw not_exact("2^x off the integers");
+  const long e = static_cast<long>(x.v.convert_to<double>());
+  Q r(1);
+  if (e >= 0) mpq_mul_2exp(r.backend().data(), r.backend().data(), static_cast<mp_bitcnt_t>(e));
+  else mpq_div_2exp(r.backend().data(), r.backend().data(), static_cast<mp_bitcnt_t>(-e));
+  return ExactValue(r);
+}
+ExactValue erf(const ExactValue& x) {
+  if (x.v == 0) return x;
+  throw not_exact("erf");
+}
+ExactValue tanh(const ExactValue& x) {
+  if (x.v == 0) return x;
+  throw not_exact("tanh");
+}
+ExactValue hull(const ExactValue& a, const ExactValue& b) {
+  if (a.v != b.v) throw not_exact("the hull of two different rationals");
+  return a;
+}
+ExactValue pi_enclosure(const ExactValue&) { throw not_exact("pi"); }
+
+// ---------------------------------------------------------------------------------------------------
+
 void MpfiInterval::set_precision(long bits) { mpfi_bits = bits; }
 long MpfiInterval::precision() { return mpfi_bits; }
 
