@@ -28,8 +28,14 @@
 
 namespace exactformer {
 
-inline double next_down(double x) { return std::nextafter(x, -std::numeric_limits<double>::infinity()); }
-inline double next_up(double x) { return std::nextafter(x, std::numeric_limits<double>::infinity()); }
+// The neighbouring doubles (std::nextafter toward ±inf, inline: the fast path calls them for every inexact step).
+inline double next_up(double x) {
+  if (std::isnan(x) || x == std::numeric_limits<double>::infinity()) return x;
+  if (x == 0) return std::numeric_limits<double>::denorm_min();
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  return std::bit_cast<double>(x > 0 ? bits + 1 : bits - 1);
+}
+inline double next_down(double x) { return -next_up(-x); }
 
 class DoubleInterval {
  public:
@@ -227,7 +233,7 @@ I gelu_new_point(const I& x) {
 }
 template <class I, class F>
 I unimodal_enclosure(const I& x, double bracket_lo, double bracket_hi, const F& f) {
-  I r = hull(f(x.lower_point()), f(x.upper_point()));
+  I r = x.point() ? f(x) : hull(f(x.lower_point()), f(x.upper_point()));
   if (I(bracket_hi).certainly_less(x) || x.certainly_less(I(bracket_lo))) return r;  // monotone on [a, b]
   const double w = bracket_hi - bracket_lo;
   const I floor_value = hull(f(I(bracket_lo)), f(I(bracket_hi))) - I(w * w);

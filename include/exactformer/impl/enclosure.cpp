@@ -24,9 +24,24 @@ double mpfr53(F f, double x, mpfr_rnd_t rnd) {
   return mpfr_get_d(s.v, rnd);  // exact or rounded in the same direction
 }
 
+// f(x) rounded to nearest at 53 bits, and its ternary sign (MPFR: > 0 when the rounded value is above f(x)):
+// both bounds of f(x) from one evaluation. Where the value is below 2^-1000 (a double's subnormals round again),
+// the two directed evaluations instead.
+template <class F>
+std::pair<double, double> mpfr53_bounds(F f, double x) {
+  thread_local Scratch53 s;
+  mpfr_set_d(s.v, x, MPFR_RNDN);
+  const int t = f(s.v, s.v, MPFR_RNDN);
+  if (mpfr_zero_p(s.v) || mpfr_get_exp(s.v) < -1000 || mpfr_get_exp(s.v) > 1000) return {mpfr53(f, x, MPFR_RNDD), mpfr53(f, x, MPFR_RNDU)};
+  const double r = mpfr_get_d(s.v, MPFR_RNDN);  // exact: 53 bits in the normal range
+  return {t > 0 ? next_down(r) : r, t < 0 ? next_up(r) : r};
+}
+
 template <class F>
 DoubleInterval increasing(F f, const DoubleInterval& x) {
-  return {mpfr53(f, x.lo, MPFR_RNDD), mpfr53(f, x.hi, MPFR_RNDU)};
+  const auto lo = mpfr53_bounds(f, x.lo);
+  if (x.point()) return {lo.first, lo.second};
+  return {lo.first, mpfr53_bounds(f, x.hi).second};
 }
 
 thread_local long mpfi_bits = 128;
