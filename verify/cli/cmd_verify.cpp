@@ -48,6 +48,7 @@ int run_verify(VerifyOptions o, const Context& ctx) {
   }
   EXACTFORMER_REQUIRE(!o.construction.empty(), "verify: give a construction (see `list`) or --model DIR");
   EXACTFORMER_REQUIRE(o.task.empty(), "--task is for --model (a construction has its own task)");
+  EXACTFORMER_REQUIRE(o.enclosures.empty(), "--enclosures is for --model (a construction has `trace`)");
   if (!o.edge_orders.empty()) {
     EXACTFORMER_REQUIRE(o.edge_orders.find_first_not_of("0123456789") == std::string::npos && o.edge_orders.size() <= 3 &&
                             std::stoi(o.edge_orders) >= 1 && std::stoi(o.edge_orders) <= 100,
