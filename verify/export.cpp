@@ -27,16 +27,6 @@ std::vector<Token> vocabulary(int arity, int n, int pause_tokens) {
 
 namespace {
 
-// x rounded to the nearest double (ties to even), through MPFR: boost's conversion truncates.
-double nearest_double(const Q& x) {
-  mpfr_t r;
-  mpfr_init2(r, 53);
-  mpfr_set_q(r, x.backend().data(), MPFR_RNDN);
-  const double d = mpfr_get_d(r, MPFR_RNDN);
-  mpfr_clear(r);
-  return d;
-}
-
 // The tensors of model.safetensors, in file order, with their exact values (copies: a bias is a RowQ).
 struct Tensors {
   std::vector<std::pair<std::string, MatQ>> list;
@@ -69,7 +59,7 @@ std::string safetensors_bytes(const Tensors& t, const Json& metadata) {
   for (const auto& [name, m] : t.list)
     for (Eigen::Index r = 0; r < m.rows(); ++r)  // row-major
       for (Eigen::Index c = 0; c < m.cols(); ++c) {
-        const double d = nearest_double(m(r, c));
+        const double d = to_double(m(r, c), 0);
         char buf[sizeof d];
         std::memcpy(buf, &d, sizeof d);
         out.append(buf, sizeof d);

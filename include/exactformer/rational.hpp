@@ -68,6 +68,9 @@ inline std::string to_string(const Q& x) { return x.str(); }
 // Parses a whole token as a decimal integer in [lo, hi] ("-3", "12"; not "1.9", "0x", "4x", ""): usage_error
 // naming `what` otherwise.
 long parse_integer(const std::string& s, long lo, long hi, const std::string& what);
+// x as a double, rounded toward -inf (direction < 0), to nearest with ties to even (0) or toward +inf (> 0), through
+// MPFR (boost's conversion truncates).
+double to_double(const Q& x, int direction);
 // Splits at commas, keeping empty items ("1," -> {"1", ""}), so that a caller can refuse them.
 std::vector<std::string> split_commas(const std::string& s);
 

@@ -93,21 +93,8 @@ int run_verify(VerifyOptions o, const Context& ctx) {
     };
   }
 
-  std::unique_ptr<GraphSource> source;
   std::ifstream file;
-  if (o.graphs == "labelled") {
-    EXACTFORMER_REQUIRE(o.n <= 11, "--graphs labelled needs --n <= 11 (2^55 graphs at n = 11)");
-    source = labelled_source(1, o.n);
-  } else if (is_generated_spec(o.graphs)) {
-    source = generated_source(o.graphs);
-  } else if (o.graphs == "-") {
-    source = graph6_source(std::cin, "graph6 from stdin (one labelling per line as given)", o.n);
-  } else {
-    EXACTFORMER_REQUIRE(!std::filesystem::is_directory(o.graphs), "--graphs " + quote_input(o.graphs) + " is a directory, not a graph6 file");
-    file.open(o.graphs);
-    EXACTFORMER_REQUIRE(file.good(), "cannot read graph file " + quote_input(o.graphs));
-    source = graph6_source(file, "graph6 from " + o.graphs + " (one labelling per line as given)", o.n);
-  }
+  const std::unique_ptr<GraphSource> source = open_graph_source(o.graphs, o.n, 11, file);
   const std::string fingerprint =
       "verify " + c.name() + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
       (o.graphs == "labelled" || o.graphs == "-" || is_generated_spec(o.graphs) ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
@@ -171,6 +158,19 @@ int run_verify(VerifyOptions o, const Context& ctx) {
 }
 
 }  // namespace
+
+std::unique_ptr<GraphSource> open_graph_source(const std::string& graphs, int n, int max_labelled_n, std::ifstream& file) {
+  if (graphs == "labelled") {
+    EXACTFORMER_REQUIRE(n <= max_labelled_n, "--graphs labelled needs --n <= " + std::to_string(max_labelled_n) + " here");
+    return labelled_source(1, n);
+  }
+  if (is_generated_spec(graphs)) return generated_source(graphs);
+  if (graphs == "-") return graph6_source(std::cin, "graph6 from stdin (one labelling per line as given)", n);
+  EXACTFORMER_REQUIRE(!std::filesystem::is_directory(graphs), "--graphs " + quote_input(graphs) + " is a directory, not a graph6 file");
+  file.open(graphs);
+  EXACTFORMER_REQUIRE(file.good(), "cannot read graph file " + quote_input(graphs));
+  return graph6_source(file, "graph6 from " + graphs + " (one labelling per line as given)", n);
+}
 
 Command add_verify(CLI::App& app, const Context& ctx) {
   auto vo_ptr = std::make_shared<VerifyOptions>();

@@ -4,6 +4,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -85,6 +86,10 @@ class Resumable {
   std::string state_;
   std::unique_ptr<ShardedSweeps> sweeps_;
 };
+
+// verify's --graphs (for a construction or --model): labelled (needs n <= max_labelled_n), a generated spec, - (stdin)
+// or a graph6 file, opened into `file`; usage_error on a directory or an unreadable file.
+std::unique_ptr<GraphSource> open_graph_source(const std::string& graphs, int n, int max_labelled_n, std::ifstream& file);
 
 // Shared by check and docs.
 int default_jobs();

@@ -70,20 +70,8 @@ int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
   EXACTFORMER_REQUIRE(o.queries > 0 || query_count(task, o.n) <= 1000000, "--n " + std::to_string(o.n) + ": too many queries per graph; sample them with --queries K");
   for (int n = 1; n <= o.n; ++n) check_prompt_for(im, task, n);
 
-  std::unique_ptr<GraphSource> source;
   std::ifstream file;
-  if (o.graphs == "labelled") {
-    EXACTFORMER_REQUIRE(o.n <= 8, "--graphs labelled with --model needs --n <= 8");
-    source = labelled_source(1, o.n);
-  } else if (is_generated_spec(o.graphs)) {
-    source = generated_source(o.graphs);
-  } else if (o.graphs == "-") {
-    source = graph6_source(std::cin, "graph6 from stdin (one labelling per line as given)", o.n);
-  } else {
-    file.open(o.graphs);
-    EXACTFORMER_REQUIRE(file.good() && !std::filesystem::is_directory(o.graphs), "cannot read graph file " + quote_input(o.graphs));
-    source = graph6_source(file, "graph6 from " + o.graphs + " (one labelling per line as given)", o.n);
-  }
+  const std::unique_ptr<GraphSource> source = open_graph_source(o.graphs, o.n, 8, file);
   ImportedOptions io;
   io.n = o.n;
   io.orders = orders;

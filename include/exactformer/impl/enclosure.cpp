@@ -107,22 +107,8 @@ DoubleInterval pi_enclosure(const DoubleInterval&) {
 
 // ---------------------------------------------------------------------------------------------------
 
-double ExactValue::lower() const {
-  mpfr_t m;
-  mpfr_init2(m, 53);
-  mpfr_set_q(m, v.backend().data(), MPFR_RNDD);
-  const double d = mpfr_get_d(m, MPFR_RNDD);
-  mpfr_clear(m);
-  return d;
-}
-double ExactValue::upper() const {
-  mpfr_t m;
-  mpfr_init2(m, 53);
-  mpfr_set_q(m, v.backend().data(), MPFR_RNDU);
-  const double d = mpfr_get_d(m, MPFR_RNDU);
-  mpfr_clear(m);
-  return d;
-}
+double ExactValue::lower() const { return to_double(v, -1); }
+double ExactValue::upper() const { return to_double(v, 1); }
 
 ExactValue sqrt(const ExactValue& x) {
   EXACTFORMER_ASSERT(x.v >= 0, "exact square root of a negative number");

@@ -1,6 +1,8 @@
 // Implementation of include/exactformer/model.hpp: layout, shape measurement, reference forward pass.
 #include "exactformer/model.hpp"
 
+#include <mpfr.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -150,6 +152,16 @@ MatQ forward(const Model& model, const MatQ& x0, Record* record) {
     }
   }
   return x;
+}
+
+double to_double(const Q& x, int direction) {
+  const mpfr_rnd_t rnd = direction < 0 ? MPFR_RNDD : direction > 0 ? MPFR_RNDU : MPFR_RNDN;
+  mpfr_t r;
+  mpfr_init2(r, 53);
+  mpfr_set_q(r, x.backend().data(), rnd);
+  const double d = mpfr_get_d(r, rnd);
+  mpfr_clear(r);
+  return d;
 }
 
 long parse_integer(const std::string& s, long lo, long hi, const std::string& what) {
