@@ -14,6 +14,7 @@ Exit 0: every answer right and the shape as claimed; 1: a wrong answer or shape 
 cannot read, or a model it cannot evaluate exactly (softmax(beta), softmax2 off the integers)."""
 
 import json
+import os
 import sys
 from collections import deque
 from fractions import Fraction
@@ -271,9 +272,10 @@ def main(argv):
         print("usage: reverify.py DIR [--n-max K]", file=sys.stderr)
         return 2
     try:
-        with open(args[0] + "/config.json") as f:
+        v2 = os.path.exists(args[0] + "/exactformer.json")  # exactformer-model/2; older exports: config.json, /1
+        with open(args[0] + ("/exactformer.json" if v2 else "/config.json")) as f:
             cfg = json.load(f)
-        if cfg.get("format") != "exactformer-model/1":
+        if cfg.get("format") != ("exactformer-model/2" if v2 else "exactformer-model/1"):
             raise ValueError(f"format {str(cfg.get('format'))[:40]!r}")
         model = Model(cfg)
         task, arity, n = cfg["task"]["name"], cfg["task"]["arity"], cfg["n"]

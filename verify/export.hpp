@@ -1,14 +1,19 @@
-// Weights out (docs/model-format.md): a built model as `model.safetensors` (every weight and the
-// embedding table as little-endian float64, correctly rounded) and `config.json` (format
-// exactformer-model/1: the shapes, slot layout, head modes and masks, the vocabulary with the index of
-// every token, the sequence rules, the decoder, the claimed shape and regime, and every weight again
-// as exact "p/q" strings). A reader needs none of our code: the PyTorch side (python/exactformer_torch)
-// and the independent re-verifier (python/reverify.py) read only these two files.
+// Weights out (docs/model-format.md): a built model as one directory in two views of the same function.
+//   exactformer.json   format exactformer-model/2: the shapes, slot layout, head modes and masks, the vocabulary,
+//                      the sequence rules, the decoder, the claimed shape and regime, and every weight as an exact
+//                      "p/q" string (the authority: the re-verifier, the PyTorch replay and `verify --model` read it)
+//   config.json        TransformerLens' HookedTransformerConfig fields  \  the TransformerLens view, written when
+//   model.safetensors  its state dict (float64, correctly rounded)      /  TransformerLens computes this model
+//   prompt.json        exactformer-prompt/1: how a graph becomes tokens, and the closed-form decoder over the logits
+// A reader needs none of our code.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "exactformer/construction.hpp"
+#include "imported/safetensors.hpp"
+#include "report.hpp"
 
 namespace exactformer {
 
@@ -16,10 +21,33 @@ namespace exactformer {
 // 0..n-1, the edge tokens (a, b) with a < b in lexicographic order, the task tokens of every query of
 // the task on n vertices (all_queries order), then the pause tokens 0..N'-1.
 std::vector<Token> vocabulary(int arity, int n, int pause_tokens);
+// The token's name in prompt.json: "v3", "e0_2", "task", "task_1", "task_0_2", "pause_4".
+std::string token_name(const Token& t);
+
+// The model in TransformerLens' conventions (docs/model-format.md, "TransformerLens view"): heads padded with zero
+// heads to one count per layer, d_head the largest query/key/value width (zero columns), one-hidden-layer ReLU
+// MLPs padded with zero neurons to one d_mlp, no positions (W_pos = 0), no LayerNorm, and W_U the 0/1 matrix that
+// copies the decoder's slots into the logits, so that the closed-form decoder reads logit i as slot i.
+struct TransformerLensView {
+  std::string why_not;  // empty: TransformerLens computes the model (weights rounded to float64); else the reason
+  Json config;          // HookedTransformerConfig's fields
+  Json prompt;          // exactformer-prompt/1, its `decoder` naming the closed-form map over the logits
+  std::vector<std::pair<std::string, TensorData>> tensors;  // the state dict, in TransformerLens' names and shapes
+};
+struct ExportedStructure {  // what both views are made from
+  const Model& model;
+  const MatQ& embedding;      // (V, d): row i embeds vocab[i]
+  const std::vector<Token>& vocab;
+  const Decoder& decoder;
+  std::string task;
+  int arity = 0, n = 0;
+};
+TransformerLensView transformer_lens_view(const ExportedStructure& s);
 
 struct ExportedModel {
-  std::string safetensors;  // the bytes of model.safetensors
-  std::string config;       // config.json
+  std::vector<std::pair<std::string, std::string>> files;  // file name in the directory, its bytes
+  bool transformer_lens = false;                           // the TransformerLens view is among them
+  std::string why_not;                                     // else why not
 };
 
 // `verify_args`: the exactformer arguments after `verify CONSTRUCTION --n N` that rebuild this variant
@@ -27,7 +55,7 @@ struct ExportedModel {
 ExportedModel export_model(const Construction& c, int n, const Variant& v, const Built& built,
                            const std::vector<std::string>& verify_args);
 
-// Writes both files into `dir` (created if missing), replacing the directory whole (report.hpp).
+// Writes every file into `dir` (created if missing), replacing the directory whole (report.hpp).
 void write_export(const std::string& dir, const ExportedModel& m);
 
 }  // namespace exactformer

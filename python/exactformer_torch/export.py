@@ -1,14 +1,18 @@
-"""Reading an export: config.json and model.safetensors (our own reader of the standard format: an
-8-byte little-endian header length, a JSON header, then raw little-endian tensors)."""
+"""Reading an export: exactformer.json (exactformer-model/2: every weight as an exact "p/q" string, each matrix
+rounded here to the nearest float64, as the exporter rounds its TransformerLens view), or an older export's
+config.json and model.safetensors (exactformer-model/1; our own reader of the standard format: an 8-byte
+little-endian header length, a JSON header, then raw little-endian tensors)."""
 
 import json
 import struct
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-FORMAT = "exactformer-model/1"
+FORMAT = "exactformer-model/2"
+FORMAT_1 = "exactformer-model/1"
 _DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4")}
 
 
@@ -60,11 +64,32 @@ class Export:
         return {(t["kind"], t["a"], t["b"]): t["index"] for t in self.config["vocabulary"]}
 
 
+def matrix_refs(config):
+    """Every matrix of the config: its {tensor, shape, exact} entries, embedding first."""
+    yield config["embedding"]
+    for layer in config["layers"]:
+        for h in layer["heads"]:
+            yield from (h["wq"], h["wk"], h["wv"], h["wo"])
+        for a in layer["mlp"]:
+            yield from (a["weight"], a["bias"])
+
+
+def nearest_float64(rows_of_strings, shape):
+    """The exact "p/q" strings as the nearest doubles (float(Fraction) rounds correctly, ties to even)."""
+    return np.array([[float(Fraction(x)) for x in row] for row in rows_of_strings], dtype=np.float64).reshape(shape)
+
+
 def load_export(directory):
     directory = Path(directory)
+    if (directory / "exactformer.json").exists():
+        config = json.loads((directory / "exactformer.json").read_text())
+        if config.get("format") != FORMAT:
+            raise ValueError(f"{directory}/exactformer.json: format {config.get('format')!r}, expected {FORMAT!r}")
+        tensors = {ref["tensor"]: nearest_float64(ref["exact"], tuple(ref["shape"])) for ref in matrix_refs(config)}
+        return Export(directory, config, tensors)
     config = json.loads((directory / "config.json").read_text())
-    if config.get("format") != FORMAT:
-        raise ValueError(f"{directory}/config.json: format {config.get('format')!r}, expected {FORMAT!r}")
+    if config.get("format") != FORMAT_1:
+        raise ValueError(f"{directory}: no exactformer.json, and config.json's format is {config.get('format')!r}, not {FORMAT_1!r}")
     tensors, metadata = read_safetensors(directory / "model.safetensors")
     if metadata.get("construction") != config["construction"]:
         raise ValueError(f"{directory}: model.safetensors and config.json name different constructions")

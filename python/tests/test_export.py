@@ -39,7 +39,7 @@ def export(exe, name, mode, n, out):
     r = run([exe, "export", name, "--n", n, "--mode", mode, "--out", out])
     if r.returncode != 0:
         raise SystemExit(f"export {name} --mode {mode} --n {n} exited {r.returncode}: {r.stderr.strip()}")
-    return json.loads((Path(out) / "config.json").read_text())
+    return json.loads((Path(out) / "exactformer.json").read_text())
 
 
 def export_small(exe, name, mode, out):
@@ -78,29 +78,34 @@ def cmd_corrupt(exe, work):
     row = next(r for r, row in enumerate(wv) if any(x != "0" for x in row))
     col = next(c for c, x in enumerate(wv[row]) if x != "0")
     wv[row][col] = str(2 * int(wv[row][col].split("/")[0])) + ("/" + wv[row][col].split("/")[1] if "/" in wv[row][col] else "")
-    (d / "config.json").write_text(json.dumps(cfg))
+    (d / "exactformer.json").write_text(json.dumps(cfg))
     r = reverify(d)
     if r.returncode != 1 or "WRONG" not in r.stdout:
         raise SystemExit(f"a doubled W_V entry of node_count was not caught (exit {r.returncode}):\n{r.stdout}{r.stderr}")
     print(f"node_count with W_V[{row}][{col}] doubled: {r.stdout.strip().splitlines()[0]}")
+    # The exact tool refuses it: its TransformerLens view (model.safetensors) no longer matches the exact weights.
+    r = run([exe, "verify", "--model", str(d), "--n", str(N)])
+    if r.returncode != 2 or "disagree" not in r.stderr or len(r.stderr.splitlines()) != 1:
+        raise SystemExit(f"verify --model on an export whose two views disagree should exit 2 in one line (got {r.returncode}: {r.stderr!r})")
+    print("verify --model refuses it:", r.stderr.strip()[:120])
     # The deepest model with its first layer's attention outputs zeroed: connectivity_hook_shortcut.
     d = work / "corrupt.hook"
     cfg = export(exe, "connectivity_hook_shortcut", "hard", 3, d)
     for head in cfg["layers"][0]["heads"]:
         head["wo"]["exact"] = [["0"] * len(row) for row in head["wo"]["exact"]]
-    (d / "config.json").write_text(json.dumps(cfg))
+    (d / "exactformer.json").write_text(json.dumps(cfg))
     r = reverify(d)
     if r.returncode != 1:
         raise SystemExit(f"zeroed layer-1 W_O of connectivity_hook_shortcut was not caught (exit {r.returncode})")
     print("connectivity_hook_shortcut with layer 1's W_O zeroed:", r.stdout.strip().splitlines()[0])
     # A claimed shape that the weights do not have.
     cfg["claimed"]["width"] += 1
-    (d / "config.json").write_text(json.dumps(cfg))
+    (d / "exactformer.json").write_text(json.dumps(cfg))
     r = reverify(d)
     if r.returncode != 1 or "SHAPE width" not in r.stdout:
         raise SystemExit("a wrong claimed width was not caught")
     # Not an export at all.
-    (d / "config.json").write_text('{"format": "something-else"}')
+    (d / "exactformer.json").write_text('{"format": "something-else"}')
     r = reverify(d)
     if r.returncode != 2 or r.stdout or len(r.stderr.splitlines()) != 1:
         raise SystemExit(f"a malformed export should be one line on stderr and exit 2 (got {r.returncode}: {r.stderr!r})")
@@ -121,6 +126,7 @@ def cmd_float64(exe, work):
     from exactformer_torch import ExportedTransformer, labelled_graphs, load_export
     from exactformer_torch.graphs import queries
     from exactformer_torch.replay import exact_answers, replay
+    from exactformer_torch.tl import load_model, tokenize
     spec = importlib.util.spec_from_file_location("reverify", REVERIFY)
     rv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rv)
@@ -132,21 +138,31 @@ def cmd_float64(exe, work):
         export_small(exe, name, "hard", d)
         ex = load_export(d)
         model, exact = ExportedTransformer(ex, "float64"), rv.Model(ex.config)
+        # The TransformerLens view (config.json + model.safetensors + prompt.json) in our module with TransformerLens'
+        # names and forward: its logits are the decoder's slots.
+        tl_model, prompt = load_model(d, torch.float64)
+        slots = [s["column"] for s in ex.config["decoder"]["slots"]]
         graphs = list(labelled_graphs(min(ex.n, 3)))
         for g in graphs:
             for q in queries(ex.arity, g.n):
                 with torch.no_grad():
                     got = model.readout(model.batch([(g, q)]))[0].tolist()
+                    logits = tl_model(torch.tensor([tokenize(prompt, g.n, list(g.edges), q)]))[0, -1].tolist()
                 want = exact.run(exact.tokens(g.n, list(g.edges), q))
                 for c, x in enumerate(got):
                     if x != float(want.get(c, 0)):
                         raise SystemExit(f"{name}: graph n={g.n} edges={g.edges} query={q}: readout column {c} is {x!r} in "
                                          f"float64, exactly {want.get(c, 0)} = {float(want.get(c, 0))!r}")
+                for i, c in enumerate(slots):
+                    if logits[i] != float(want.get(c, 0)):
+                        raise SystemExit(f"{name}: graph n={g.n} edges={g.edges} query={q}: the TransformerLens view's logit {i} is "
+                                         f"{logits[i]!r} in float64, its decoder slot (column {c}) is exactly {want.get(c, 0)}")
                 compared += 1
         rows = replay(ex, graphs, ["float64"], exact_answers(ex, graphs, exe)[0])
         if rows[0]["wrong"]:
             raise SystemExit(f"{name}: replay float64 answers {rows[0]['wrong']} pairs wrongly")
-        print(f"{name}: float64 readouts = exact readouts on {len(graphs)} graphs (n <= 3) x every query; replay 0 wrong")
+        print(f"{name}: float64 readouts and TransformerLens-view logits = exact readouts on {len(graphs)} graphs (n <= 3) x every query; "
+              "replay 0 wrong")
     if compared == 0:
         raise SystemExit("no construction compared: nothing was tested")
 

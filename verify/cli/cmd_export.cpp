@@ -1,5 +1,5 @@
-// exactformer export: a built model's weights out, as model.safetensors and config.json (verify/export.hpp,
-// docs/model-format.md).
+// exactformer export: a built model's weights out, as exactformer.json (exact) and its TransformerLens view
+// (verify/export.hpp, docs/model-format.md).
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -16,7 +16,7 @@ Command add_export(CLI::App& app, const Context& ctx) {
     ModeOptions mode;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("export", "write a built model as DIR/model.safetensors (float64) and DIR/config.json (exactformer-model/1, exact weights)");
+  auto* cmd = app.add_subcommand("export", "write a built model as DIR/exactformer.json (exactformer-model/2, exact weights), DIR/prompt.json and, where TransformerLens computes it, DIR/config.json + DIR/model.safetensors");
   cmd->add_option("construction", o->name, "construction name (see `list`)")->required();
   cmd->add_option("--n", o->n, "build the model for graphs with at most N vertices")->required()->check(CLI::Range(1, kMaxVertices));
   o->mode.add_to(cmd);
@@ -36,8 +36,11 @@ Command add_export(CLI::App& app, const Context& ctx) {
             const Built built = c.build(o->n, v);
             const ExportedModel m = export_model(c, o->n, v, built, args);
             write_export(o->out, m);
-            ctx.out << "wrote " << o->out << "/model.safetensors (" << m.safetensors.size() << " bytes) and " << o->out
-                    << "/config.json: " << c.name() << " [" << built.variant << "], n <= " << o->n << ", " << describe(measure(built.model)) << "\n";
+            ctx.out << "wrote " << o->out << ":";
+            for (const auto& [name, bytes] : m.files) ctx.out << " " << name << " (" << bytes.size() << " bytes)";
+            ctx.out << "; " << c.name() << " [" << built.variant << "], n <= " << o->n << ", " << describe(measure(built.model)) << "\n";
+            ctx.out << (m.transformer_lens ? std::string("TransformerLens view: config.json + model.safetensors (weights rounded to float64)")
+                                           : "no TransformerLens view: " + m.why_not) << "\n";
             return 0;
           }};
 }

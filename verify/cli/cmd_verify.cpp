@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/verify_model.hpp"
+#include "imported/exported.hpp"
 #include "report.hpp"
 
 namespace exactformer::cli {
@@ -37,16 +38,24 @@ struct VerifyOptions {
 
 int run_verify(VerifyOptions o, const Context& ctx) {
   std::ostream& out = ctx.out;
+  std::optional<LoadedExport> exported;  // --model DIR holding an exactformer export: run as its construction
   if (!o.model.empty()) {
     EXACTFORMER_REQUIRE(o.construction.empty(), "give a construction or --model DIR, not both");
-    EXACTFORMER_REQUIRE(o.resume.state.empty() && o.answers.empty() && !o.gmp_only && o.mode.mode == "hard" && o.code_bits_offset == 0,
-                        "--model takes --task, --n, --graphs, --edge-orders, --queries, --query-seed, --max-bits, --jobs, --json, --quiet");
-    const VerifyModelOptions m{.model = o.model, .task = o.task, .graphs = o.graphs, .edge_orders = o.edge_orders, .json = o.json,
-                               .enclosures = o.enclosures, .n = o.n, .jobs = o.jobs, .max_bits = o.mode.max_bits, .queries = o.queries,
-                               .query_seed = o.query_seed, .quiet = o.quiet};
-    return run_verify_model(m, ctx);
+    if (is_exactformer_export(o.model)) {
+      EXACTFORMER_REQUIRE(o.task.empty() && o.enclosures.empty() && o.mode.mode == "hard" && !o.mode.b && o.mode.beta.empty() && o.code_bits_offset == 0,
+                          "--model " + quote_input(o.model) + " is an exactformer export, one variant of its construction: "
+                          "--task, --enclosures, --mode, --b, --beta and --code-bits-offset do not apply");
+      exported = load_exported(o.model);
+    } else {
+      EXACTFORMER_REQUIRE(o.resume.state.empty() && o.answers.empty() && !o.gmp_only && o.mode.mode == "hard" && o.code_bits_offset == 0,
+                          "--model takes --task, --n, --graphs, --edge-orders, --queries, --query-seed, --max-bits, --jobs, --json, --quiet");
+      const VerifyModelOptions m{.model = o.model, .task = o.task, .graphs = o.graphs, .edge_orders = o.edge_orders, .json = o.json,
+                                 .enclosures = o.enclosures, .n = o.n, .jobs = o.jobs, .max_bits = o.mode.max_bits, .queries = o.queries,
+                                 .query_seed = o.query_seed, .quiet = o.quiet};
+      return run_verify_model(m, ctx);
+    }
   }
-  EXACTFORMER_REQUIRE(!o.construction.empty(), "verify: give a construction (see `list`) or --model DIR");
+  EXACTFORMER_REQUIRE(exported || !o.construction.empty(), "verify: give a construction (see `list`) or --model DIR");
   EXACTFORMER_REQUIRE(o.task.empty(), "--task is for --model (a construction has its own task)");
   EXACTFORMER_REQUIRE(o.enclosures.empty(), "--enclosures is for --model (a construction has `trace`)");
   if (!o.edge_orders.empty()) {
@@ -55,7 +64,7 @@ int run_verify(VerifyOptions o, const Context& ctx) {
                         "--edge-orders " + quote_input(o.edge_orders) + ": a construction takes a count 1..100 (prompt, shuffled:K, all: with --model)");
     o.orders = std::stoi(o.edge_orders);
   }
-  const Construction& c = ctx.registry.find(o.construction);
+  const Construction& c = exported ? *exported->construction : ctx.registry.find(o.construction);
   EXACTFORMER_REQUIRE(o.code_bits_offset == 0 || c.has_code_bits(),
                       "--code-bits-offset: " + c.name() + " has no vertex codes (only edge_existence and node_degree do)");
   Variant v = o.mode.variant();
@@ -96,7 +105,7 @@ int run_verify(VerifyOptions o, const Context& ctx) {
   std::ifstream file;
   const std::unique_ptr<GraphSource> source = open_graph_source(o.graphs, o.n, 11, file);
   const std::string fingerprint =
-      "verify " + c.name() + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
+      "verify " + c.name() + (exported ? " --model " + o.model + " (" + std::to_string(std::filesystem::file_size(exported->file)) + " bytes)" : std::string()) + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
       (o.graphs == "labelled" || o.graphs == "-" || is_generated_spec(o.graphs) ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
       " --edge-orders " + std::to_string(o.orders) + " --queries " + std::to_string(o.queries) + " --query-seed " +
       std::to_string(o.query_seed) + (o.gmp_only ? " --gmp-only" : "") + " --max-bits " + std::to_string(kRungBits[ro.max_rung]);
@@ -111,7 +120,11 @@ int run_verify(VerifyOptions o, const Context& ctx) {
   const Shape measured = measure(built.model), claimed = c.claimed(o.n, v);
   const auto diff = shape_differences(measured, claimed);
 
-  out << c.name() << " [" << built.variant << "] built for n <= " << o.n << ": " << describe(measured) << "\n";
+  if (exported)
+    out << c.name() << " [" << built.variant << "] read from " << exported->file << " (" << exported->format << "), built for n <= " << exported->n
+        << ", checked on graphs with n <= " << o.n << ": " << describe(measured) << "\n";
+  else
+    out << c.name() << " [" << built.variant << "] built for n <= " << o.n << ": " << describe(measured) << "\n";
   out << "coverage: " << source->describe() << "\n";
   out << "graphs " << s.graphs << ", (graph, query) pairs " << s.queries << ", forward passes " << s.evaluations
       << " (edge orders per graph: " << (c.order_invariant() ? o.orders : 1) << "), int64 overflows " << s.int64_overflows << " (of which int128 " << s.int128_overflows << ")"

@@ -12,9 +12,6 @@
 #include "tasks.hpp"
 
 namespace exactformer {
-namespace {
-
-using nlohmann::json;
 
 std::string read_small_file(const std::string& path, std::size_t max_bytes) {
   std::error_code ec;
@@ -27,6 +24,10 @@ std::string read_small_file(const std::string& path, std::size_t max_bytes) {
   if (!in && !in.eof()) throw usage_error(path + ": cannot read");
   return s.str();
 }
+
+namespace {
+
+using nlohmann::json;
 
 // HookedTransformerConfig fields that do not change the function computed (names, devices, hooks, init).
 const std::set<std::string>& neutral_fields() {

@@ -14,6 +14,9 @@ namespace exactformer {
 
 struct Task;
 
+// The bytes of a regular file of at most max_bytes (usage_error naming it otherwise).
+std::string read_small_file(const std::string& path, std::size_t max_bytes);
+
 struct ImportedModel {
   std::string dir;
   TlModel model;

@@ -50,13 +50,15 @@ Prompt parse_prompt(const std::string& text, const std::string& file) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw usage_error(file + ": not JSON");
   if (!j.is_object()) throw usage_error(file + ": not a JSON object");
-  static const char* known[] = {"format", "task", "vocabulary", "template", "edge_order", "orientation", "readout", "answers", "attention", "comment"};
+  static const char* known[] = {"format", "task", "vocabulary", "template", "edge_order", "orientation", "readout", "answers", "attention", "comment", "decoder"};
   for (const auto& [k, v] : j.items()) {
     bool ok = false;
     for (const char* name : known) ok = ok || k == name;
     if (!ok) throw usage_error(file + ": unknown field " + quote_input(k));
   }
   if (!j.contains("format") || j["format"] != "exactformer-prompt/1") throw usage_error(file + ": \"format\" must be \"exactformer-prompt/1\"");
+  if (j.contains("decoder"))  // the prompt of an exactformer export: its logits feed a closed-form decoder, not an argmax
+    throw usage_error(file + ": a closed-form \"decoder\": this is an exactformer export, read through its exactformer.json, which is missing");
   Prompt p;
   if (j.contains("task")) {
     if (!j["task"].is_string()) throw usage_error(file + ": \"task\" must be a string");
