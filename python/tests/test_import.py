@@ -172,26 +172,65 @@ def bad():
         ("answer map misses an answer", "prompt.json", prompt_with(answers={"yes": 1}), "no answer token means 0"),
         ("n beyond vocabulary", "prompt.json", prompt_with(vocabulary=[t for t in prompt["vocabulary"] if t != "2"]), "not in the vocabulary"),
         ("bad placeholder", "prompt.json", prompt_with(template=["<bos>", "{x}"]), "placeholders"),
-        ("half an export", None, None, "no model.safetensors"),
+        ("half an export", "model.safetensors", None, "no model.safetensors"),
+    ]
+    # An exactformer export (exactformer-model/2) read back by verify --model: hostile edits of its files.
+    exported = os.path.join(WORK, "good_export")
+    subprocess.run([TOOL, "export", "edge_existence", "--n", "3", "--out", exported], check=True, capture_output=True)
+    with open(os.path.join(exported, "exactformer.json")) as fh:
+        ex = json.load(fh)
+
+    def ex_with(edit):
+        e = json.loads(json.dumps(ex))
+        edit(e)
+        return json.dumps(e)
+
+    def set_weight(e, value):
+        e["layers"][0]["heads"][0]["wq"]["exact"][0][0] = value
+
+    ex_cases = [
+        ("export format", "exactformer.json", ex_with(lambda e: e.update(format="exactformer-model/9")), "\"format\" must be"),
+        ("export nested", "exactformer.json", "[" * 100000 + "]" * 100000, "nested deeper"),
+        ("export not rational", "exactformer.json", ex_with(lambda e: set_weight(e, "1/0")), "is not a rational"),
+        ("export weight changed", "exactformer.json", ex_with(lambda e: set_weight(e, "7/3")), "disagree"),
+        ("export vocabulary", "exactformer.json", ex_with(lambda e: e["vocabulary"][1].update(a=2)), "exporter's vocabulary"),
+        ("export n", "exactformer.json", ex_with(lambda e: e.update(n=100000)), "outside"),
+        ("export task", "exactformer.json", ex_with(lambda e: e["task"].update(name="planarity")), "is not a task"),
+        ("export head mode", "exactformer.json", ex_with(lambda e: e["layers"][0]["heads"][0].update(mode="banana")), "hard, softmax2 or softmax"),
+        ("export matrix rows", "exactformer.json", ex_with(lambda e: e["layers"][0]["heads"][0]["wk"]["exact"].pop()), "rows"),
+        ("export decoder arity", "exactformer.json", ex_with(lambda e: e["decoder"].update(slots=[])), "reads 1"),
+        ("export decoder column", "exactformer.json", ex_with(lambda e: e["decoder"]["slots"][0].update(column=10 ** 6)), "outside"),
+        ("export embedding too large", "exactformer.json",
+         ex_with(lambda e: e["embedding"]["exact"][0].__setitem__(0, "123456789012345678901234567890")), "64-bit fraction"),
+        ("export view claim", "exactformer.json", ex_with(lambda e: e.update(transformer_lens={"view": False, "why_not": "x"})), "says there is no"),
+        ("export slots", "exactformer.json", ex_with(lambda e: e["slots"][0].update(offset=1)), "tile the width"),
+        ("export prompt edited", "prompt.json", json.dumps(dict(json.load(open(os.path.join(exported, "prompt.json"))), readout=-2)),
+         "the two views disagree"),
+        ("export without prompt", "prompt.json", None, "missing or not a regular file"),
     ]
     failures = 0
-    for name, f, content, expect in cases:
-        d = os.path.join(WORK, "bad_" + name.replace(" ", "_"))
-        shutil.rmtree(d, ignore_errors=True)
-        shutil.copytree(good, d)
-        if f is None:
-            os.remove(os.path.join(d, "model.safetensors"))
-        else:
-            with open(os.path.join(d, f), "wb" if isinstance(content, bytes) else "w") as fh:
-                fh.write(content)
-        out = os.path.join(WORK, "bad_out.json")
-        if os.path.exists(out):
-            os.remove(out)
-        r = subprocess.run([TOOL, "verify", "--model", d, "--n", "3", "--json", out, "--quiet"], capture_output=True, text=True)
-        lines = r.stderr.strip().splitlines()
-        ok = r.returncode == 2 and len(lines) == 1 and expect in lines[0] and len(lines[0]) < 400 and not os.path.exists(out) and r.stdout == ""
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: exit {r.returncode}: {r.stderr.strip()[:200]}")
-        failures += not ok
+    for base, group in ((good, cases), (exported, ex_cases)):
+        for name, f, content, expect in group:
+            d = os.path.join(WORK, "bad_" + name.replace(" ", "_"))
+            shutil.rmtree(d, ignore_errors=True)
+            shutil.copytree(base, d)
+            if content is None:
+                os.remove(os.path.join(d, f or "model.safetensors"))
+            else:
+                with open(os.path.join(d, f), "wb" if isinstance(content, bytes) else "w") as fh:
+                    fh.write(content)
+            out = os.path.join(WORK, "bad_out.json")
+            if os.path.exists(out):
+                os.remove(out)
+            r = subprocess.run([TOOL, "verify", "--model", d, "--n", "3", "--json", out, "--quiet"], capture_output=True, text=True)
+            lines = r.stderr.strip().splitlines()
+            ok = r.returncode == 2 and len(lines) == 1 and expect in lines[0] and len(lines[0]) < 400 and not os.path.exists(out) and r.stdout == ""
+            print(f"{'ok  ' if ok else 'FAIL'} {name}: exit {r.returncode}: {r.stderr.strip()[:200]}")
+            failures += not ok
+    r = subprocess.run([TOOL, "verify", "--model", exported, "--n", "4", "--quiet"], capture_output=True, text=True)
+    ok = r.returncode == 2 and "at most 3 vertices" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    print(f"{'ok  ' if ok else 'FAIL'} export checked past its n: {r.stderr.strip()[:200]}")
+    failures += not ok
     # n beyond n_ctx
     r = subprocess.run([TOOL, "verify", "--model", good, "--n", "6", "--quiet"], capture_output=True, text=True)
     ok = r.returncode == 2 and ("n_ctx" in r.stderr or "vocabulary" in r.stderr)

@@ -1,6 +1,7 @@
 // An exactformer export read back (verify/imported/exported.hpp).
 #include "imported/exported.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -272,6 +273,12 @@ std::shared_ptr<ExportedConstruction> read_structure(const json& j, const std::s
   return c;
 }
 
+std::string shortest(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
 // The float64 view must be the exporter's rounding of the exact weights, value for value.
 void require_same_tensors(const SafetensorsReader& st, const std::vector<std::pair<std::string, TensorData>>& expected, const std::string& exact_file) {
   std::map<std::string, const TensorData*> want;
@@ -284,8 +291,8 @@ void require_same_tensors(const SafetensorsReader& st, const std::vector<std::pa
     if (got.shape != t->shape) throw usage_error(st.label() + ": tensor " + quote_input(name) + " has another shape than the model of " + exact_file);
     for (std::size_t i = 0; i < got.values.size(); ++i)
       if (std::memcmp(&got.values[i], &t->values[i], sizeof(double)) != 0)
-        throw usage_error(st.label() + ": tensor " + quote_input(name) + " entry " + std::to_string(i) + " is " + std::to_string(got.values[i]) +
-                          ", the exact weights of " + exact_file + " round to " + std::to_string(t->values[i]) + ": the two views disagree");
+        throw usage_error(st.label() + ": tensor " + quote_input(name) + " entry " + std::to_string(i) + " is " + shortest(got.values[i]) +
+                          ", the exact weights of " + exact_file + " round to " + shortest(t->values[i]) + ": the two views disagree");
   }
 }
 
