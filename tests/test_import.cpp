@@ -232,6 +232,11 @@ TEST_CASE("a hand-worked one-layer model: LN, GELU, causal softmax") {
   CHECK(l1.upper() - l1.lower() < 1e-15);  // 128-bit bounds, seen through doubles rounded outward
   TlForward<ExactValue> e(m);
   CHECK_THROWS_AS(e.logits({0, 1}, 1, {0, 1}), not_exact);
+  // The causal prefix cache: the same sequence twice, then a shorter one whose every token repeats, equal fresh passes.
+  TlForward<DoubleInterval> cached(m);
+  const auto first = cached.logits({0, 1}, 1, {0, 1});
+  CHECK(cached.logits({0, 1}, 1, {0, 1}) == first);
+  CHECK(cached.logits({0}, 0, {0, 1}) == TlForward<DoubleInterval>(m).logits({0}, 0, {0, 1}));
 }
 
 TEST_CASE("every construction round-trips through export: the same weights, embeddings, decoder and rational residual traces") {

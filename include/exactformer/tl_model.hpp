@@ -229,7 +229,8 @@ std::vector<I> TlForward<I>::logits(const std::vector<int>& tokens, int readout,
   EXACTFORMER_ASSERT(readout >= 0 && static_cast<std::size_t>(readout) < T, "readout row out of range");
   std::size_t keep = 0;
   if (m_.causal && !record)
-    while (keep < std::min({T, tokens_.size(), valid_rows_}) && tokens[keep] == tokens_[keep]) ++keep;
+    while (keep < std::min({T, tokens_.size(), valid_rows_, static_cast<std::size_t>(readout)}) && tokens[keep] == tokens_[keep]) ++keep;
+  // (keep <= readout: the readout row's sublayer inputs are recomputed even when the whole sequence repeats)
   tokens_ = tokens;
   const std::size_t end = (m_.causal && !record) ? static_cast<std::size_t>(readout) + 1 : T;
   x_.resize(L + 1);

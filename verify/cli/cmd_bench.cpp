@@ -7,9 +7,16 @@
 #include <iomanip>
 #include <sstream>
 
+#include <sys/resource.h>
+
+#include <random>
+
 #include "bench.hpp"
 #include "cli/commands.hpp"
 #include "enumerate.hpp"
+#include "imported/import.hpp"
+#include "imported/imported_sweep.hpp"
+#include "imported/plain_double.hpp"
 #include "report.hpp"
 #include "sweep.hpp"
 
@@ -153,6 +160,135 @@ int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vecto
   return 0;
 }
 
+// An imported model (verify --model's kind) on every labelled graph n <= N x every query, the prompt's edge order,
+// one thread: (a) the plain float64 forward pass (TlForward<PlainDouble>: PyTorch's arithmetic, no verdicts), then
+// (b) the certified pass (double intervals, escalating where undecided), each reusing the causal prefix the same way.
+int run_model_bench(const std::string& dir, int n, const Context& ctx) {
+  const ImportedModel im = load_imported(dir);
+  const Task& task = find_task(im.prompt.task);
+  for (int k = 1; k <= n; ++k) check_prompt_for(im, task, k);
+  struct In {
+    std::vector<int> tokens;
+    long truth;
+  };
+  std::vector<In> inputs;
+  for (const Graph& g : labelled_graphs(1, n))
+    for (const Query& q : all_queries(task, g.n())) inputs.push_back({im.prompt.tokenize(g, g.edges(), q), task.solve(g, q)});
+  std::vector<int> ids;
+  for (const auto& [id, value] : im.prompt.answers) ids.push_back(id);
+  const auto clock = [] { return std::chrono::steady_clock::now(); };
+  std::vector<long> float_answer(inputs.size());
+  auto t0 = clock();
+  {
+    TlForward<PlainDouble> f(im.model);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const auto& x = inputs[i].tokens;
+      const std::vector<PlainDouble> logits = f.logits(x, im.prompt.readout_row(static_cast<int>(x.size())), ids);
+      std::size_t top = 0;
+      for (std::size_t k = 1; k < logits.size(); ++k)
+        if (logits[k].v > logits[top].v) top = k;
+      float_answer[i] = im.prompt.answers[top].second;
+    }
+  }
+  const double plain = std::chrono::duration<double>(clock() - t0).count();
+  std::array<std::uint64_t, kImportRungs> decided{};
+  std::uint64_t right = 0, wrong = 0, undecided = 0, float_right = 0, disagree = 0;
+  t0 = clock();
+  {
+    TlForward<DoubleInterval> cache(im.model);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const InputVerdict v = certify_input(im, inputs[i].tokens, inputs[i].truth, kImportRungs - 1, &cache);
+      if (v.kind != InputVerdict::Kind::undecided) ++decided[static_cast<std::size_t>(v.rung)];
+      right += v.kind == InputVerdict::Kind::right;
+      wrong += v.kind == InputVerdict::Kind::wrong;
+      undecided += v.kind == InputVerdict::Kind::undecided;
+      float_right += float_answer[i] == inputs[i].truth;
+      // a decided verdict and the float64 argmax disagree: the float pass answers otherwise than the real function
+      if (v.kind != InputVerdict::Kind::undecided && (v.kind == InputVerdict::Kind::right) != (float_answer[i] == inputs[i].truth)) ++disagree;
+    }
+  }
+  const double certified = std::chrono::duration<double>(clock() - t0).count();
+  const double N = static_cast<double>(inputs.size());
+  std::ostream& out = ctx.out;
+  out << std::fixed << std::setprecision(2);
+  out << "Stream: every labelled graph with 1 <= n <= " << n << " x every query of " << task.name << ", the prompt's edge order; one thread.\n"
+      << "Model " << dir << ": " << im.model.describe() << "\n\n"
+      << "| inputs | (a) float64 forward µs/input | (b) certified µs/input | b/a | decided at double | right | wrong | undecided | float64 argmax right | verdict vs float64 disagreements |\n"
+      << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+      << "| " << inputs.size() << " | " << 1e6 * plain / N << " | " << 1e6 * certified / N << " | " << certified / plain << " | "
+      << std::setprecision(4) << 100.0 * static_cast<double>(decided[0]) / N << " % | " << right << " | " << wrong << " | " << undecided << " | "
+      << float_right << " | " << disagree << " |\n";
+  return 0;
+}
+
+// Loading a safetensors state dict of about `megabytes` MB: a random GPT-2-style model (d_model 256, LN, GELU) written
+// to a temporary directory, read back by load_imported; its wall time and the growth of the process's peak resident
+// set (getrusage) against the file's size.
+int run_load_bench(int megabytes, const Context& ctx) {
+  const int d = 256, d_mlp = 1024, V = 16, ctxlen = 64;
+  const long per_layer = 4L * d * d + 2L * d * d_mlp + 10L * d;
+  const int layers = std::max(1, static_cast<int>((static_cast<long>(megabytes) * 1000000 / 8) / per_layer));
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(0.0, 0.02);
+  std::vector<std::pair<std::string, TensorData>> t;
+  const auto add = [&](std::string name, std::vector<std::int64_t> shape, bool ones = false) {
+    std::int64_t size = 1;
+    for (auto x : shape) size *= x;
+    TensorData data{shape, std::vector<double>(static_cast<std::size_t>(size))};
+    for (double& x : data.values) x = ones ? 1.0 : normal(rng);
+    t.emplace_back(std::move(name), std::move(data));
+  };
+  add("embed.W_E", {V, d});
+  add("pos_embed.W_pos", {ctxlen, d});
+  for (int l = 0; l < layers; ++l) {
+    const std::string p = "blocks." + std::to_string(l) + ".";
+    for (const char* ln : {"ln1", "ln2"}) {
+      add(p + ln + ".w", {d}, true);
+      add(p + ln + ".b", {d});
+    }
+    for (const char* w : {"W_Q", "W_K", "W_V"}) add(p + "attn." + w, {8, d, 32});
+    add(p + "attn.W_O", {8, 32, d});
+    for (const char* b : {"b_Q", "b_K", "b_V"}) add(p + "attn." + b, {8, 32});
+    add(p + "attn.b_O", {d});
+    add(p + "mlp.W_in", {d, d_mlp});
+    add(p + "mlp.b_in", {d_mlp});
+    add(p + "mlp.W_out", {d_mlp, d});
+    add(p + "mlp.b_out", {d});
+  }
+  add("ln_final.w", {d}, true);
+  add("ln_final.b", {d});
+  add("unembed.W_U", {d, V});
+  add("unembed.b_U", {V});
+  const auto dir = std::filesystem::temp_directory_path() / ("exactformer-load-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string bytes = safetensors_f64_bytes(t);
+  t.clear();
+  t.shrink_to_fit();
+  write_file_atomically((dir / "model.safetensors").string(), bytes);
+  const Json config{{"n_layers", layers}, {"d_model", d}, {"d_head", 32}, {"n_heads", 8}, {"d_mlp", d_mlp}, {"d_vocab", V},
+                    {"n_ctx", ctxlen}, {"act_fn", "gelu"}, {"normalization_type", "LN"}};
+  write_file_atomically((dir / "config.json").string(), config.dump());
+  const Json prompt{{"format", "exactformer-prompt/1"}, {"task", "edge_existence"}, {"vocabulary", {"<bos>", "0", "1", "no", "yes"}},
+                    {"template", {"<bos>", "{s}", "{t}"}}, {"readout", -1}, {"answers", {{"no", 0}, {"yes", 1}}}};
+  write_file_atomically((dir / "prompt.json").string(), prompt.dump());
+  const std::size_t size = bytes.size();
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  const auto t0 = std::chrono::steady_clock::now();
+  const ImportedModel im = load_imported(dir.string());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  getrusage(RUSAGE_SELF, &after);
+  std::filesystem::remove_all(dir);
+  const double peak_growth = static_cast<double>(after.ru_maxrss - before.ru_maxrss) * 1024.0;  // ru_maxrss: KiB
+  ctx.out << std::fixed << std::setprecision(3) << "| safetensors bytes | layers | load s | peak RSS growth MB | growth / file size | model in memory |\n"
+          << "|---:|---:|---:|---:|---:|---|\n"
+          << "| " << size << " | " << layers << " | " << secs << " | " << peak_growth / 1e6 << " | " << peak_growth / static_cast<double>(size)
+          << " | " << im.model.describe() << " |\n"
+          << "(peak RSS growth is measured after the file was written: the writer's own buffers are not counted; "
+             "the loaded model holds every weight once as a double, plus the nonzero index)\n";
+  return 0;
+}
+
 }  // namespace
 
 Command add_bench(CLI::App& app, const Context& ctx) {
@@ -172,7 +308,17 @@ Command add_bench(CLI::App& app, const Context& ctx) {
                     "under mpirun -np K for each K")
       ->delimiter(',')
       ->check(CLI::Range(1, 64));
-  return {bench_cmd, [names, n, scaling, budget, ranks, &ctx] {
+  auto model = std::make_shared<std::string>();
+  bench_cmd->add_option("--model", *model, "instead: an imported model DIR, float64 forward beside certified evaluation (docs/import.md)")
+      ->check(non_empty);
+  auto load_mb = std::make_shared<int>(0);
+  bench_cmd->add_option("--load", *load_mb, "instead: load a random safetensors model of about MB megabytes; time and peak memory")
+      ->check(CLI::Range(1, 2000));
+  return {bench_cmd, [names, n, scaling, budget, ranks, model, load_mb, &ctx] {
+            EXACTFORMER_REQUIRE((model->empty() && *load_mb == 0) || (names->empty() && ranks->empty() && *scaling == 0),
+                                "bench --model / --load take no constructions, --mpi or --scaling");
+            if (*load_mb) return run_load_bench(*load_mb, ctx);
+            if (!model->empty()) return run_model_bench(*model, *n, ctx);
             if (!ranks->empty()) return run_mpi_bench(*names, *n, *ranks, ctx);
             if (names->empty())
               for (const auto& c : ctx.registry.constructions()) names->push_back(c->name());
