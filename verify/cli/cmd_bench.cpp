@@ -221,13 +221,14 @@ int run_model_bench(const std::string& dir, int n, const Context& ctx) {
   return 0;
 }
 
-// Loading a safetensors state dict of about `megabytes` MB: a random GPT-2-style model (d_model 256, LN, GELU) written
+// Loading a safetensors state dict of at least `megabytes` MB (whole layers of 6.3 MB): a random GPT-2-style model (d_model 256, LN, GELU) written
 // to a temporary directory, read back by load_imported; its wall time and the growth of the process's peak resident
 // set (getrusage) against the file's size.
 int run_load_bench(int megabytes, const Context& ctx) {
   const int d = 256, d_mlp = 1024, V = 16, ctxlen = 64;
   const long per_layer = 4L * d * d + 2L * d * d_mlp + 10L * d;
-  const int layers = std::max(1, static_cast<int>((static_cast<long>(megabytes) * 1000000 / 8) / per_layer));
+  const long doubles = static_cast<long>(megabytes) * 1000000 / 8;
+  const int layers = static_cast<int>(std::max(1L, (doubles + per_layer - 1) / per_layer));  // at least `megabytes` MB
   std::mt19937_64 rng(7);
   std::normal_distribution<double> normal(0.0, 0.02);
   std::vector<std::pair<std::string, TensorData>> t;
