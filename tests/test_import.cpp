@@ -1,5 +1,6 @@
 // Imported models: the enclosure arithmetics against MPFR, the GELU brackets, the safetensors reader's dtypes, the
-// prompt, and a hand-worked one-layer model (LN, GELU, causal) whose activations and logits are written out.
+// prompt, a hand-worked one-layer model (LN, GELU, causal) whose activations and logits are written out, and the round
+// trip of every construction through `export` (weights, embeddings, decoder, rational residual traces).
 // Hostile files are tested end to end by python/tests/test_import.py (bad) and fuzzed by tests/fuzz/fuzz_import.cpp.
 #include <doctest/doctest.h>
 #include <mpfr.h>

@@ -190,7 +190,7 @@ Command add_verify(CLI::App& app, const Context& ctx) {
   VerifyOptions& vo = *vo_ptr;
   auto* verify = app.add_subcommand("verify", "run one construction on every graph of a stream and every query");
   verify->add_option("construction", vo.construction, "construction name (see `list`), or none with --model");
-  verify->add_option("--model", vo.model, "an imported model: a directory with config.json, model.safetensors, prompt.json (docs/import.md)")
+  verify->add_option("--model", vo.model, "an imported model: a directory with config.json, model.safetensors, prompt.json (docs/import.md), or an exactformer export (docs/model-format.md)")
       ->check(non_empty);
   verify->add_option("--enclosures", vo.enclosures, "with --model: write every input's residual enclosures per layer as JSONL to FILE (a test oracle)")
       ->check(non_empty);

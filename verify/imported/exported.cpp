@@ -240,11 +240,8 @@ std::shared_ptr<ExportedConstruction> read_structure(const json& j, const std::s
       const long dk = hd.at("d_k").integer(0, 1 << 16), dv = hd.at("d_v").integer(0, 1 << 16);
       Head head{hd.at("name").text(128), am, mask == "causal" ? Mask::causal : Mask::none, hd.at("wq").matrix(d, dk), hd.at("wk").matrix(d, dk),
                 hd.at("wv").matrix(d, dv), hd.at("wo").matrix(dv, d)};
-      for (const char* w : {"wq", "wk", "wv", "wo"}) named.emplace_back(hd.at(w).at("tensor").text(256), MatQ());
-      named[named.size() - 4].second = head.wq;
-      named[named.size() - 3].second = head.wk;
-      named[named.size() - 2].second = head.wv;
-      named[named.size() - 1].second = head.wo;
+      for (const auto& [w, m] : {std::pair{"wq", &head.wq}, {"wk", &head.wk}, {"wv", &head.wv}, {"wo", &head.wo}})
+        named.emplace_back(hd.at(w).at("tensor").text(256), *m);
       out.heads.push_back(std::move(head));
     }
     const Field mlp = layer.at("mlp");
