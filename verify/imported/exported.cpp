@@ -314,6 +314,7 @@ LoadedExport load_exported(const std::string& dir) {
   std::error_code ec;
   const bool v2 = fs::exists(root / "exactformer.json", ec);
   const std::string file = (root / (v2 ? "exactformer.json" : "config.json")).string();
+  const std::string exact_name = v2 ? "exactformer.json" : "config.json";  // in errors that already name the directory
   const json j = parse_file(file);
   const std::string format = j.contains("format") && j["format"].is_string() ? j["format"].get<std::string>() : std::string();
   if (format != (v2 ? "exactformer-model/2" : "exactformer-model/1"))
@@ -329,7 +330,7 @@ LoadedExport load_exported(const std::string& dir) {
         for (Eigen::Index col = 0; col < m.cols(); ++col) t.values.push_back(to_double(m(r, col), 0));
       expected.emplace_back(name, std::move(t));
     }
-    require_same_tensors(SafetensorsReader::open((root / "model.safetensors").string()), expected, file);
+    require_same_tensors(SafetensorsReader::open((root / "model.safetensors").string()), expected, exact_name);
     return LoadedExport{c, c->n_, format, file};
   }
   const std::vector<Token> vocab = vocabulary(task.arity, c->n_, c->built_.model.pause_tokens);
@@ -340,10 +341,10 @@ LoadedExport load_exported(const std::string& dir) {
   if (tl.at("view").flag() != view.why_not.empty())
     tl.fail(view.why_not.empty() ? "says there is no TransformerLens view, but TransformerLens computes this model"
                                  : "says there is a TransformerLens view, but " + view.why_not);
-  require_same_json((root / "prompt.json").string(), view.prompt, file);
+  require_same_json((root / "prompt.json").string(), view.prompt, exact_name);
   if (view.why_not.empty()) {
-    require_same_json((root / "config.json").string(), view.config, file);
-    require_same_tensors(SafetensorsReader::open((root / "model.safetensors").string()), view.tensors, file);
+    require_same_json((root / "config.json").string(), view.config, exact_name);
+    require_same_tensors(SafetensorsReader::open((root / "model.safetensors").string()), view.tensors, exact_name);
   }
   return LoadedExport{c, c->n_, format, file};
 }
