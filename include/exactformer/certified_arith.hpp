@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "exactformer/evaluator.hpp"
 #include "exactformer/interval.hpp"
+#include "exactformer/layer_schedule.hpp"
 
 namespace exactformer {
 
@@ -40,7 +40,7 @@ struct CertifiedRow {
   friend bool operator==(const CertifiedRow& a, const CertifiedRow& b) { return a.v == b.v; }
 };
 
-class Certified {
+class Certified : public LayerSchedule<Certified, CertifiedRow> {
  public:
   using Row = CertifiedRow;
   using Readout = Row;
@@ -53,15 +53,6 @@ class Certified {
   static void difference(const Row& a, const Row& b, Row& out);
   static bool changes_any(const Row& delta, const std::vector<char>& columns);
   static void add_change(Row& x, const Row& delta);
-  void layer_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y);
-  const Readout& readout_row(std::size_t l, std::size_t r, const LayerRows<Row>& in) {
-    layer_row(l, r, in, result_);
-    return result_;
-  }
-  const Readout& readout_of(const Row& x) {
-    result_ = x;
-    return result_;
-  }
   int max_bits() const { return 0; }
   void reset_bits() {}
 
@@ -84,6 +75,17 @@ class Certified {
     std::vector<AffineW> mlp;
   };
 
+  // The block's steps (layer_schedule.hpp).
+  friend class LayerSchedule<Certified, Row>;
+  static void start_row(const Row& x, Row& y) {
+    y.inexact = false;
+    y.v = x.v;
+  }
+  void add_head(std::size_t l, std::size_t h, std::size_t i, const LayerRows<Row>& in, Row& y);
+  void end_attention(std::size_t /*l*/, std::size_t /*i*/, Row& y) const;  // rounded outward to bits
+  bool has_mlp(std::size_t l) const { return !layers_[l].mlp.empty(); }
+  void add_mlp(std::size_t l, std::size_t /*i*/, Row& y) { mlp(layers_[l].mlp, y.v); }
+
   void attend(HeadW& hw, std::size_t i, const std::vector<Row>& q, const std::vector<Row>& k, const std::vector<Row>& v,
               std::size_t rows, std::vector<Bound>& out);
   Bound weight_factor(HeadW& hw, const Bound& d);  // E(d)
@@ -93,7 +95,6 @@ class Certified {
   std::vector<LayerW> layers_;
   long undecided_relus_ = 0;
   std::vector<Bound> scores_, attended_;
-  Row result_;
 };
 
 // A decoder decision on an enclosed readout row.

@@ -10,7 +10,7 @@
 //     value changed (in a layer whose heads are all causal: the rows at or after the first such row). Typical use: between two queries only the task row's input changes; if its keys and
 //     values are query-independent, each layer redoes one row;
 //   * MLP memo: a re-attended row whose attention sublayer output equals the previous one keeps its
-//     previous output (the MLP is a function of that row), for arithmetics with attention_row/mlp_row;
+//     previous output (the MLP is a function of that row);
 //   * pass-through: a dirty row whose input changed only in columns the layer does not read (no W_Q, W_K,
 //     W_V, first MLP matrix) keeps its projections, and, if no key or value changed, its output is the
 //     cached output plus the same change (X' = X + Attn + MLP, both blind to those columns).
@@ -26,12 +26,12 @@
 //   void difference(const Row& a, const Row& b, Row& out)   a - b
 //   bool changes_any(const Row& delta, const std::vector<char>& columns)   a nonzero entry in a marked column
 //   void add_change(Row& x, const Row& delta)               x += delta (a pass-through)
-//   void layer_row(l, i, const LayerRows<Row>& in, Row& y)  y = x_i + sum_h Attn_h(row i) W_O, then + MLP
-//   const Readout& readout_row(l, r, const LayerRows<Row>&) the same for the readout row of the last layer
-//   const Readout& readout_of(const Row& x)                 a model without layers
+//   attention_row, mlp_row, layer_row, readout_row, readout_of   the block: written once, in LayerSchedule
+//                                                           (layer_schedule.hpp), which every arithmetic derives
 //   int max_bits() const; void reset_bits()                 the activation-bit maximum
 // Implementations: Fractions<S> (fraction_arith.hpp: each entry its own fraction; GMP, checked int64 or
-// int128, double) and Scaled<V> (scaled_arith.hpp: int64 numerators over one denominator per row; double).
+// int128, double), Scaled<V> (scaled_arith.hpp: int64 numerators over one denominator per row; double)
+// and Certified (certified_arith.hpp: enclosures).
 // An arithmetic that overflows throws Overflow; the caller resets the evaluator and goes one tier up.
 #pragma once
 #include <algorithm>
@@ -120,14 +120,6 @@ struct LayerRows {
   std::vector<bool> queried;              // q of row j is current (the last layer: the readout row only)
   std::vector<Row> attended;              // the previous layer's row j after its attention sublayer (memo)
   std::vector<bool> attended_valid;       // attended[j] is the one x[j] was computed from
-};
-
-// An arithmetic that splits layer_row into attention_row and mlp_row lets the schedule skip the MLP of a
-// row whose attention sublayer output did not change.
-template <class A, class Row>
-concept SplitLayerRow = requires(A a, const LayerRows<Row>& in, Row& y) {
-  a.attention_row(std::size_t{}, std::size_t{}, in, y);
-  a.mlp_row(std::size_t{}, std::size_t{}, y);
 };
 
 template <class Arith>
@@ -274,19 +266,15 @@ class Evaluator {
         }
         const bool was_valid = out.valid[i];
         out.valid[i] = false;
-        if constexpr (SplitLayerRow<Arith, Row>) {
-          arith_.attention_row(l, i, in, row_);
-          if (was_valid && out.attended_valid[i] && row_ == out.attended[i]) {
-            out.valid[i] = true;  // same MLP input: same output, not dirty
-            continue;
-          }
-          out.attended_valid[i] = false;
-          out.attended[i] = row_;
-          arith_.mlp_row(l, i, row_);
-          out.attended_valid[i] = true;
-        } else {
-          arith_.layer_row(l, i, in, row_);
+        arith_.attention_row(l, i, in, row_);
+        if (was_valid && out.attended_valid[i] && row_ == out.attended[i]) {
+          out.valid[i] = true;  // same MLP input: same output, not dirty
+          continue;
         }
+        out.attended_valid[i] = false;
+        out.attended[i] = row_;
+        arith_.mlp_row(l, i, row_);
+        out.attended_valid[i] = true;
         if (!(row_ == out.x[i])) {
           if (was_valid) {
             next_known_[i] = 1;

@@ -21,7 +21,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "exactformer/evaluator.hpp"
+#include "exactformer/layer_schedule.hpp"
 
 namespace exactformer {
 
@@ -44,7 +44,7 @@ class PassObserver {
 };
 
 template <class S>
-class Fractions {
+class Fractions : public LayerSchedule<Fractions<S>, std::vector<S>> {
  public:
   using Row = std::vector<S>;
   using Readout = Row;
@@ -98,43 +98,6 @@ class Fractions {
     for (const S& v : x) note(v);
   }
 
-  void layer_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
-    attention_row(l, i, in, y);
-    mlp_row(l, i, y);
-  }
-  // y = x_i + sum_h Attn_h(row i) W_O (the row after the attention sublayer)
-  void attention_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
-    const LayerW& lw = layers_[l];
-    y = in.x[i];
-    for (std::size_t h = 0; h < lw.heads.size(); ++h) {
-      attend(l, h, i, in, attended_);
-      if (!grid_) {
-        add_product(y, attended_, lw.heads[h].wo);
-        continue;
-      }
-      projected_.assign(y.size(), S(0));  // P_h = rho(H_h W_O), then added
-      add_product(projected_, attended_, lw.heads[h].wo);
-      round_all(projected_);
-      for (std::size_t c = 0; c < y.size(); ++c) y[c] += projected_[c];
-    }
-    note_integer_bits(y);
-    if (observer_) observer_->residual(l, Sublayer::attention, i, y);
-  }
-  // y += MLP_l(y)
-  void mlp_row(std::size_t l, std::size_t i, Row& y) {
-    if (layers_[l].mlp.empty()) return;
-    mlp(l, i, y);
-    if (observer_) observer_->residual(l, Sublayer::mlp, i, y);
-  }
-  const Readout& readout_row(std::size_t l, std::size_t r, const LayerRows<Row>& in) {
-    layer_row(l, r, in, result_);
-    return result_;
-  }
-  const Readout& readout_of(const Row& x) {
-    result_ = x;
-    return result_;
-  }
-
   int max_bits() const { return max_bits_; }
   void reset_bits() {
     max_bits_ = 0;
@@ -156,6 +119,31 @@ class Fractions {
     std::vector<HeadW> heads;
     std::vector<AffineW> mlp;
   };
+
+  // The block's steps (layer_schedule.hpp).
+  friend class LayerSchedule<Fractions<S>, Row>;
+  void start_row(const Row& x, Row& y) { y = x; }
+  void add_head(std::size_t l, std::size_t h, std::size_t i, const LayerRows<Row>& in, Row& y) {
+    const HeadW& hw = layers_[l].heads[h];
+    attend(l, h, i, in, attended_);
+    if (!grid_) {
+      add_product(y, attended_, hw.wo);
+      return;
+    }
+    projected_.assign(y.size(), S(0));  // P_h = rho(H_h W_O), then added
+    add_product(projected_, attended_, hw.wo);
+    round_all(projected_);
+    for (std::size_t c = 0; c < y.size(); ++c) y[c] += projected_[c];
+  }
+  void end_attention(std::size_t l, std::size_t i, Row& y) {
+    note_integer_bits(y);
+    if (observer_) observer_->residual(l, Sublayer::attention, i, y);
+  }
+  bool has_mlp(std::size_t l) const { return !layers_[l].mlp.empty(); }
+  void add_mlp(std::size_t l, std::size_t i, Row& y) { mlp(l, i, y); }
+  void end_mlp(std::size_t l, std::size_t i, Row& y) {
+    if (observer_) observer_->residual(l, Sublayer::mlp, i, y);
+  }
 
   void note(const S& v) {
     const int b = Traits::bits(v);
@@ -285,7 +273,7 @@ class Fractions {
   std::vector<S> scores_;
   std::vector<AttentionTerm> terms_;
   std::optional<long> grid_;  // FP_p: p
-  Row attended_, projected_, hidden_, next_, result_;
+  Row attended_, projected_, hidden_, next_;
   int max_bits_ = 0, max_integer_bits_ = 0;
 };
 

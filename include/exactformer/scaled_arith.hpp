@@ -21,6 +21,7 @@
 
 #include "exactformer/checked_rational.hpp"
 #include "exactformer/fraction_arith.hpp"
+#include "exactformer/layer_schedule.hpp"
 
 namespace exactformer {
 
@@ -74,7 +75,7 @@ struct Row {
 }  // namespace scaled
 
 template <class V>
-class Scaled {
+class Scaled : public LayerSchedule<Scaled<V>, scaled::Row<V>> {
   static constexpr bool kExact = std::is_integral_v<V>;
   using A = std::conditional_t<kExact, i128, double>;  // the readout row's accumulator
   using Acc = scaled::Row<A>;
@@ -120,26 +121,9 @@ class Scaled {
     note(x);
   }
 
-  void layer_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
-    attention_row(l, i, in, y);
-    mlp_row(l, i, y);
-  }
-  // y = x_i + sum_h Attn_h(row i) W_O (the row after the attention sublayer)
-  void attention_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
-    const LayerW& lw = layers_[l];
-    y = in.x[i];
-    for (std::size_t h = 0; h < lw.heads.size(); ++h) {
-      attend(lw.heads[h], in.q[h][i], in, h, i, attended_);
-      product(lw.heads[h].wo, attended_, tmp_, false);
-      add_into(y, tmp_);
-      note(y);
-    }
-  }
-  // y += MLP_l(y)
-  void mlp_row(std::size_t l, std::size_t /*i*/, Row& y) { mlp(layers_[l].mlp, y); }
-
-  // The readout row after the last layer, entry by entry. Hard heads average in V; softmax2 heads
-  // accumulate over A (int128): their weights span b * (score gap) bits.
+  // The readout row after the last layer, entry by entry (in place of the schedule's): the same sums in
+  // the same order, but hard heads average in V while softmax2 heads accumulate over A (int128): their
+  // weights span b * (score gap) bits.
   const Readout& readout_row(std::size_t l, std::size_t r, const LayerRows<Row>& in) {
     const LayerW& lw = layers_[l];
     set_result(in.x[r]);
@@ -186,6 +170,19 @@ class Scaled {
     std::vector<AffineW> mlp;
   };
   using I = scaled::Int<std::conditional_t<kExact, V, std::int64_t>>;
+
+  // The block's steps (layer_schedule.hpp).
+  friend class LayerSchedule<Scaled<V>, Row>;
+  static void start_row(const Row& x, Row& y) { y = x; }
+  void add_head(std::size_t l, std::size_t h, std::size_t i, const LayerRows<Row>& in, Row& y) {
+    const HeadW& hw = layers_[l].heads[h];
+    attend(hw, in.q[h][i], in, h, i, attended_);
+    product(hw.wo, attended_, tmp_, false);
+    add_into(y, tmp_);
+    note(y);
+  }
+  bool has_mlp(std::size_t l) const { return !layers_[l].mlp.empty(); }
+  void add_mlp(std::size_t l, std::size_t /*i*/, Row& y) { mlp(layers_[l].mlp, y); }
 
   // An integer that fits V, or Overflow.
   static V fit(const Z& z) {

@@ -22,6 +22,7 @@
 
 #include "exactformer/enclosure.hpp"
 #include "exactformer/errors.hpp"
+#include "exactformer/layer_schedule.hpp"
 
 namespace exactformer {
 
@@ -93,7 +94,7 @@ struct TlRecord {
 // sequence are reused (their values cannot depend on later tokens). Only rows up to the readout are computed
 // when causal, and only the readout row in the last layer (unless a record is asked for).
 template <class I>
-class TlForward {
+class TlForward : public LayerSchedule<TlForward<I>, std::vector<I>> {
  public:
   explicit TlForward(const TlModel& m) : m_(m) {}
 
@@ -103,16 +104,40 @@ class TlForward {
 
  private:
   using Row = std::vector<I>;
+  // The block's steps (layer_schedule.hpp): b_O after the heads, LN2 and the activation inside the MLP.
+  friend class LayerSchedule<TlForward<I>, Row>;
+  std::size_t heads(std::size_t l) const { return m_.layers[l].heads.size(); }
+  static void start_row(const Row& x, Row& y) { y = x; }
+  void add_head(std::size_t l, std::size_t h, std::size_t i, const LayerRows<Row>& in, Row& y) {
+    attend(in, h, i, z_);
+    vec_mat(z_, m_.layers[l].heads[h].wo, nullptr, o_);
+    for (std::size_t c = 0; c < y.size(); ++c) y[c] = y[c] + o_[c];
+  }
+  void add_attention_bias(std::size_t l, Row& y) const {
+    const std::vector<double>& b_o = m_.layers[l].b_o;
+    if (!b_o.empty())
+      for (std::size_t c = 0; c < y.size(); ++c) y[c] = y[c] + I(b_o[c]);
+  }
+  bool has_mlp(std::size_t l) const { return m_.layers[l].has_mlp; }
+  void add_mlp(std::size_t l, std::size_t /*i*/, Row& y) {
+    const TlLayer& layer = m_.layers[l];
+    vec_mat(norm(y, layer.ln2, "ln2"), layer.w_in, &layer.b_in, pre_);
+    vec_mat(activation(pre_), layer.w_out, &layer.b_out, o_);
+    for (std::size_t c = 0; c < y.size(); ++c) y[c] = y[c] + o_[c];
+  }
+
   void vec_mat(const Row& x, const DenseMatrix& m, const std::vector<double>* bias, Row& out) const;
   Row norm(const Row& z, const TlNormWeights& w, const char* where) const;
   Row activation(const Row& z) const;
-  void attend(const TlLayer& layer, int l, int h, int i, const Row& q, Row& z) const;
+  void attend(const LayerRows<Row>& in, std::size_t h, std::size_t i, Row& z) const;
+  std::vector<Row>& stage(std::size_t l) { return l < rows_.size() ? rows_[l].x : outputs_; }  // layer l's input rows
 
   const TlModel& m_;
   std::vector<int> tokens_;
   std::size_t valid_rows_ = 0;
-  std::vector<std::vector<Row>> x_;                   // [layer 0..L][row]: layer inputs (x_[L]: outputs)
-  std::vector<std::vector<std::vector<Row>>> k_, v_;  // [layer][head][row]
+  std::vector<LayerRows<Row>> rows_;  // [layer]: its input rows x and q, k, v of LN1(x) (k, v: every computed row)
+  std::vector<Row> outputs_;          // the last layer's output rows
+  Row z_, o_, pre_;
 };
 
 template <class I>
@@ -165,12 +190,13 @@ typename TlForward<I>::Row TlForward<I>::activation(const Row& z) const {
   return out;
 }
 
-// z = sum_j w_ij v_j for head h of layer l at row i (query q).
+// z = sum_j w_ij v_j for head h at row i of a layer's rows.
 template <class I>
-void TlForward<I>::attend(const TlLayer&, int l, int h, int i, const Row& q, Row& z) const {
-  const auto& keys = k_[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
-  const auto& values = v_[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
-  const std::size_t visible = m_.causal ? static_cast<std::size_t>(i) + 1 : keys.size();
+void TlForward<I>::attend(const LayerRows<Row>& in, std::size_t h, std::size_t i, Row& z) const {
+  const Row& q = in.q[h][i];
+  const auto& keys = in.k[h];
+  const auto& values = in.v[h];
+  const std::size_t visible = m_.causal ? i + 1 : in.rows;
   std::vector<I> s(visible);
   for (std::size_t j = 0; j < visible; ++j) {
     I dot(0.0);
@@ -233,12 +259,10 @@ std::vector<I> TlForward<I>::logits(const std::vector<int>& tokens, int readout,
   // (keep <= readout: the readout row's sublayer inputs are recomputed even when the whole sequence repeats)
   tokens_ = tokens;
   const std::size_t end = (m_.causal && !record) ? static_cast<std::size_t>(readout) + 1 : T;
-  x_.resize(L + 1);
-  k_.resize(L);
-  v_.resize(L);
-  for (auto& rows : x_) rows.resize(std::max(rows.size(), T));
+  rows_.resize(L);
+  for (std::size_t l = 0; l <= L; ++l) stage(l).resize(std::max(stage(l).size(), T));
   for (std::size_t i = keep; i < end; ++i) {
-    Row& x = x_[0][i];
+    Row& x = stage(0)[i];
     x.assign(static_cast<std::size_t>(m_.d_model), I(0.0));
     for (int c = 0; c < m_.d_model; ++c) {
       double v = m_.w_e.at(tokens[i], c);
@@ -249,41 +273,28 @@ std::vector<I> TlForward<I>::logits(const std::vector<int>& tokens, int readout,
   for (std::size_t l = 0; l < L; ++l) {
     const TlLayer& layer = m_.layers[l];
     const bool last = l + 1 == L && !record;
-    k_[l].resize(layer.heads.size());
-    v_[l].resize(layer.heads.size());
-    std::vector<Row> a(end);  // LN1 of the rows computed here
-    for (std::size_t i = keep; i < end; ++i) a[i] = norm(x_[l][i], layer.ln1, "ln1");
-    for (std::size_t h = 0; h < layer.heads.size(); ++h) {
-      auto& K = k_[l][h];
-      auto& V = v_[l][h];
-      K.resize(end);
-      V.resize(end);
-      for (std::size_t i = keep; i < end; ++i) {
-        vec_mat(a[i], layer.heads[h].wk, &layer.heads[h].bk, K[i]);
-        vec_mat(a[i], layer.heads[h].wv, &layer.heads[h].bv, V[i]);
+    // Only the rows computed here get queries: every row from `keep`, or in the last layer the readout row.
+    const std::size_t first = last ? static_cast<std::size_t>(readout) : keep, stop = last ? static_cast<std::size_t>(readout) + 1 : end;
+    LayerRows<Row>& in = rows_[l];
+    in.rows = end;
+    for (auto* p : {&in.q, &in.k, &in.v}) {
+      p->resize(layer.heads.size());
+      for (auto& rows : *p) rows.resize(end);
+    }
+    for (std::size_t i = keep; i < end; ++i) {
+      const Row a = norm(in.x[i], layer.ln1, "ln1");
+      for (std::size_t h = 0; h < layer.heads.size(); ++h) {
+        const TlHead& head = layer.heads[h];
+        vec_mat(a, head.wk, &head.bk, in.k[h][i]);
+        vec_mat(a, head.wv, &head.bv, in.v[h][i]);
+        if (i >= first && i < stop) vec_mat(a, head.wq, &head.bq, in.q[h][i]);
       }
     }
-    const std::size_t first = last ? static_cast<std::size_t>(readout) : keep, stop = last ? static_cast<std::size_t>(readout) + 1 : end;
     for (std::size_t i = first; i < stop; ++i) {
-      Row r = x_[l][i];
-      Row q, z, o;
-      for (std::size_t h = 0; h < layer.heads.size(); ++h) {
-        vec_mat(a[i], layer.heads[h].wq, &layer.heads[h].bq, q);
-        attend(layer, static_cast<int>(l), static_cast<int>(h), static_cast<int>(i), q, z);
-        vec_mat(z, layer.heads[h].wo, nullptr, o);
-        for (std::size_t c = 0; c < r.size(); ++c) r[c] = r[c] + o[c];
-      }
-      if (!layer.b_o.empty())
-        for (std::size_t c = 0; c < r.size(); ++c) r[c] = r[c] + I(layer.b_o[c]);
-      if (layer.has_mlp) {
-        Row pre, post;
-        vec_mat(norm(r, layer.ln2, "ln2"), layer.w_in, &layer.b_in, pre);
-        vec_mat(activation(pre), layer.w_out, &layer.b_out, post);
-        for (std::size_t c = 0; c < r.size(); ++c) r[c] = r[c] + post[c];
-      }
-      for (const I& v : r)
+      Row& y = stage(l + 1)[i];
+      this->layer_row(l, i, in, y);
+      for (const I& v : y)
         if (!v.finite()) throw undecidable("activation not finite");
-      x_[l + 1][i] = std::move(r);
     }
   }
   valid_rows_ = end;
@@ -292,11 +303,11 @@ std::vector<I> TlForward<I>::logits(const std::vector<int>& tokens, int readout,
     for (std::size_t l = 0; l <= L; ++l)
       for (std::size_t i = 0; i < T; ++i) {
         std::vector<std::pair<double, double>> row;
-        for (const I& v : x_[l][i]) row.emplace_back(v.lower(), v.upper());
+        for (const I& v : stage(l)[i]) row.emplace_back(v.lower(), v.upper());
         record->stages[l].push_back(std::move(row));
       }
   }
-  const Row f = norm(x_[L][static_cast<std::size_t>(readout)], m_.ln_final, "ln_final");
+  const Row f = norm(stage(L)[static_cast<std::size_t>(readout)], m_.ln_final, "ln_final");
   std::vector<I> out;
   for (const int t : answers) {
     I acc(m_.b_u.empty() ? 0.0 : m_.b_u[static_cast<std::size_t>(t)]);

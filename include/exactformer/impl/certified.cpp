@@ -339,17 +339,13 @@ void Certified::mlp(const std::vector<AffineW>& stack, std::vector<Bound>& a) {
   }
 }
 
-void Certified::layer_row(std::size_t l, std::size_t i, const LayerRows<Row>& in, Row& y) {
-  LayerW& lw = layers_[l];
-  y.inexact = false;
-  y.v = in.x[i].v;
-  for (std::size_t h = 0; h < lw.heads.size(); ++h) {
-    attend(lw.heads[h], i, in.q[h], in.k[h], in.v[h], in.rows, attended_);
-    add_product(y.v, attended_, lw.heads[h].wo);
-  }
-  round_row(y.v, bits_);
-  if (!lw.mlp.empty()) mlp(lw.mlp, y.v);
+void Certified::add_head(std::size_t l, std::size_t h, std::size_t i, const LayerRows<Row>& in, Row& y) {
+  HeadW& hw = layers_[l].heads[h];
+  attend(hw, i, in.q[h], in.k[h], in.v[h], in.rows, attended_);
+  add_product(y.v, attended_, hw.wo);
 }
+
+void Certified::end_attention(std::size_t, std::size_t, Row& y) const { round_row(y.v, bits_); }
 
 // ---------------------------------------------------------------------------------------------------
 // Decoding on exact endpoints
