@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <mpfi.h>
 
@@ -119,11 +120,60 @@ DoubleInterval exp(const DoubleInterval& x);
 DoubleInterval exp2(const DoubleInterval& x);
 DoubleInterval erf(const DoubleInterval& x);
 DoubleInterval tanh(const DoubleInterval& x);
+// The same functions by MPFR at 53 bits (the tests compare them with the tables' enclosures above).
+DoubleInterval exp_by_mpfr(const DoubleInterval& x);
+DoubleInterval exp2_by_mpfr(const DoubleInterval& x);
+DoubleInterval erf_by_mpfr(const DoubleInterval& x);
+DoubleInterval tanh_by_mpfr(const DoubleInterval& x);
 inline DoubleInterval relu(const DoubleInterval& x) { return {std::max(0.0, x.lo), std::max(0.0, x.hi)}; }
 inline DoubleInterval hull(const DoubleInterval& a, const DoubleInterval& b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
 DoubleInterval pi_enclosure(const DoubleInterval& like);
 
 // An exact rational as a (point) enclosure.
+// Sums of products in midpoint-radius form (docs/import.md, "Midpoint-radius sums"): the fast path's matrix
+// products and attention sums, in plain round-to-nearest double loops that the compiler vectorises. An interval is
+// [mid - rad, mid + rad]; a sum over k terms of products of such intervals (or of an interval and an exact double)
+// is accumulated as three plain sums — mid^ = sum of mid products, mag^ = sum of |mid products|, rad^ = sum of the
+// radius terms — and from_mid_rad_sums turns them into a proven enclosure: with ops the roundings any one term
+// passes through (at most 2^40) and g = ops u (1 + 2^-12) >= gamma_ops = ops u / (1 - ops u), u = 2^-53,
+//   |exact - mid^| <= (1 + g) (rad^ + g mag^) + 3 ops 2^-1074,
+// each operation of that bound rounded upward. (Proof: docs/import.md, "Midpoint-radius sums".) The result is never a point (hard attention, which needs exact
+// ties, keeps the operation-by-operation path).
+struct MidRad {
+  double mid = 0, rad = 0;
+};
+inline MidRad to_mid_rad(const DoubleInterval& x) {
+  if (x.lo == x.hi) return {x.lo, 0};
+  const double m = 0.5 * x.lo + 0.5 * x.hi;
+  return {m, next_up(std::max(x.hi - m, m - x.lo))};  // next_up of a rounded difference bounds the exact one
+}
+// (ops: every caller passes a count of its loop's terms, far below 2^40)
+inline DoubleInterval from_mid_rad_sums(double mid, double mag, double rad, double ops) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  const double g = ops * (0x1p-53 + 0x1p-65);  // exact (ops has at most 40 bits); so is 1 + g
+  // up(v): the next double above a finite v >= 0, so above the exact value that v rounds (every term here is >= 0);
+  // an infinity or NaN anywhere fails the finiteness test below
+  const auto up = [](double v) { return std::bit_cast<double>(std::bit_cast<std::uint64_t>(v) + 1); };
+  const double radius = up(up((1 + g) * up(rad + up(g * mag))) + 3 * ops * 0x1p-1074);
+  if (!(std::fabs(mid) + radius <= std::numeric_limits<double>::max())) return {-inf, inf};  // (NaN: false)
+  // the neighbours of the finite rounded ends, outward: below mid - radius and above mid + radius
+  const double lo = mid - radius, hi = mid + radius;
+  const auto step = [](double v, bool upward) {
+    if (v == 0) return upward ? std::numeric_limits<double>::denorm_min() : -std::numeric_limits<double>::denorm_min();
+    const auto bits = std::bit_cast<std::uint64_t>(v);
+    return std::bit_cast<double>((v > 0) == upward ? bits + 1 : bits - 1);
+  };
+  return {step(lo, false), step(hi, true)};
+}
+
+// The kernels: out = x W + bias (W: rows x cols, row-major; bias: cols or null); a . b; z = sum_j w_j values_j
+// (z: values' row length). A non-finite input gives [-inf, inf] where it reaches.
+void mid_rad_vec_mat(const std::vector<DoubleInterval>& x, const double* w_rows, std::size_t rows, std::size_t cols,
+                     const std::vector<double>* bias, std::vector<DoubleInterval>& out);
+DoubleInterval mid_rad_dot(const std::vector<DoubleInterval>& a, const std::vector<DoubleInterval>& b);
+void mid_rad_weighted_sum(const std::vector<DoubleInterval>& w, const std::vector<std::vector<DoubleInterval>>& values,
+                          std::vector<DoubleInterval>& z);
+
 class ExactValue {
  public:
   Q v;
@@ -220,8 +270,7 @@ inline constexpr double kGeluNewBracketLo = -50496832.0 / 67108864.0, kGeluNewBr
 
 template <class I>
 I gelu_point(const I& x) {
-  const I two(2.0);
-  const I phi = (I(1.0) + erf(x / sqrt(two))) / two;
+  const I phi = (I(1.0) + erf(x * sqrt(I(0.5)))) * 0.5;  // (x / sqrt 2 as x sqrt(1/2): a product, not a quotient)
   return x * phi;
 }
 template <class I>
@@ -231,17 +280,27 @@ I gelu_new_point(const I& x) {
   const I inner = c * (x + x * x * x * 0.044715);
   return x * (I(1.0) + tanh(inner)) / two;
 }
+// A narrow interval [a, b] (b - a <= 2^-20, as most are in a forward pass) costs one evaluation: by the mean value
+// theorem f([a, b]) lies within lipschitz (b - a) of f(a), where lipschitz >= sup |f'| (0: no bound known).
 template <class I, class F>
-I unimodal_enclosure(const I& x, double bracket_lo, double bracket_hi, const F& f) {
+I unimodal_enclosure(const I& x, double bracket_lo, double bracket_hi, double lipschitz, const F& f) {
+  if (lipschitz > 0 && !x.point() && x.upper() - x.lower() <= 0x1p-20) {
+    const I a = x.lower_point(), spread = (x.upper_point() - a) * lipschitz;
+    const I fa = f(a);
+    return hull((fa - spread).lower_point(), (fa + spread).upper_point());
+  }
   I r = x.point() ? f(x) : hull(f(x.lower_point()), f(x.upper_point()));
   if (I(bracket_hi).certainly_less(x) || x.certainly_less(I(bracket_lo))) return r;  // monotone on [a, b]
   const double w = bracket_hi - bracket_lo;
   const I floor_value = hull(f(I(bracket_lo)), f(I(bracket_hi))) - I(w * w);
   return hull(r, floor_value.lower_point());
 }
+// sup |gelu'|: gelu' = Φ(x) + x φ(x) has gelu'' = φ(x) (2 - x^2), so its extremes are at ±√2: 1.128904 and -0.128904.
+// gelu_new has no proven bound here (0: always the two ends).
+inline constexpr double kGeluLipschitz = 1.13, kGeluNewLipschitz = 0;
 template <class I>
-I gelu(const I& x) { return unimodal_enclosure(x, kGeluBracketLo, kGeluBracketHi, [](const I& p) { return gelu_point(p); }); }
+I gelu(const I& x) { return unimodal_enclosure(x, kGeluBracketLo, kGeluBracketHi, kGeluLipschitz, [](const I& p) { return gelu_point(p); }); }
 template <class I>
-I gelu_new(const I& x) { return unimodal_enclosure(x, kGeluNewBracketLo, kGeluNewBracketHi, [](const I& p) { return gelu_new_point(p); }); }
+I gelu_new(const I& x) { return unimodal_enclosure(x, kGeluNewBracketLo, kGeluNewBracketHi, kGeluNewLipschitz, [](const I& p) { return gelu_new_point(p); }); }
 
 }  // namespace exactformer

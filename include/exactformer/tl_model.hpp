@@ -17,6 +17,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -126,7 +127,11 @@ class TlForward : public LayerSchedule<TlForward<I>, std::vector<I>> {
     for (std::size_t c = 0; c < y.size(); ++c) y[c] = y[c] + o_[c];
   }
 
+  // out = x m + bias; dot = a . b; z = sum_{j < w.size()} w_j values_j. Operation by operation (enclosure.hpp); for
+  // DoubleInterval (but hard attention) as midpoint-radius sums (enclosure.hpp: mid_rad_vec_mat, ...).
   void vec_mat(const Row& x, const DenseMatrix& m, const std::vector<double>* bias, Row& out) const;
+  I dot(const Row& a, const Row& b) const;
+  void weighted_sum(const std::vector<I>& w, const std::vector<Row>& values, Row& z) const;
   Row norm(const Row& z, const TlNormWeights& w, const char* where) const;
   Row activation(const Row& z) const;
   void attend(const LayerRows<Row>& in, std::size_t h, std::size_t i, Row& z) const;
@@ -140,8 +145,16 @@ class TlForward : public LayerSchedule<TlForward<I>, std::vector<I>> {
   Row z_, o_, pre_;
 };
 
+// (Hard attention keeps the operation-by-operation sums: their exact results stay points, and its ties are decided on
+// points.)
+template <class I>
+constexpr bool kMidRadSums = std::is_same_v<I, DoubleInterval>;
+
 template <class I>
 void TlForward<I>::vec_mat(const Row& x, const DenseMatrix& m, const std::vector<double>* bias, Row& out) const {
+  if constexpr (kMidRadSums<I>)
+    if (m_.attention != TlAttention::hard)
+      return mid_rad_vec_mat(x, m.w.data(), static_cast<std::size_t>(m.rows), static_cast<std::size_t>(m.cols), bias, out);
   out.assign(static_cast<std::size_t>(m.cols), I(0.0));
   if (bias)
     for (int c = 0; c < m.cols; ++c) out[static_cast<std::size_t>(c)] = I((*bias)[static_cast<std::size_t>(c)]);
@@ -149,6 +162,27 @@ void TlForward<I>::vec_mat(const Row& x, const DenseMatrix& m, const std::vector
     const I& xr = x[static_cast<std::size_t>(r)];
     if (xr.zero()) continue;
     for (const auto& [c, w] : m.nonzero[static_cast<std::size_t>(r)]) out[static_cast<std::size_t>(c)] = out[static_cast<std::size_t>(c)] + xr * w;
+  }
+}
+
+template <class I>
+I TlForward<I>::dot(const Row& a, const Row& b) const {
+  if constexpr (kMidRadSums<I>)
+    if (m_.attention != TlAttention::hard) return mid_rad_dot(a, b);
+  I sum(0.0);
+  for (std::size_t c = 0; c < a.size(); ++c)
+    if (!a[c].zero() && !b[c].zero()) sum = sum + a[c] * b[c];
+  return sum;
+}
+
+template <class I>
+void TlForward<I>::weighted_sum(const std::vector<I>& w, const std::vector<Row>& values, Row& z) const {
+  if constexpr (kMidRadSums<I>)
+    if (m_.attention != TlAttention::hard) return mid_rad_weighted_sum(w, values, z);
+  z.assign(values.empty() ? 0 : values[0].size(), I(0.0));
+  for (std::size_t j = 0; j < w.size(); ++j) {
+    if (w[j].zero()) continue;
+    for (std::size_t c = 0; c < z.size(); ++c) z[c] = z[c] + w[j] * values[j][c];
   }
 }
 
@@ -169,9 +203,10 @@ typename TlForward<I>::Row TlForward<I>::norm(const Row& z, const TlNormWeights&
   if (m_.eps == 0 && var.zero()) throw usage_error(std::string(where) + ": LayerNorm with eps = 0 on a row of zero variance (undefined)");
   const I denom = sqrt(var + I(m_.eps));
   if (!denom.certainly_positive()) throw undecidable("LayerNorm denominator not certainly positive");
+  const I inverse = I(1.0) / denom;  // (one quotient: c_k / denom enclosed as c_k (1 / denom))
   Row out(z.size());
   for (std::size_t k = 0; k < z.size(); ++k) {
-    out[k] = c[k] / denom;
+    out[k] = c[k] * inverse;
     if (!w.w.empty()) out[k] = out[k] * w.w[k] + I(w.b[k]);
   }
   return out;
@@ -199,16 +234,14 @@ void TlForward<I>::attend(const LayerRows<Row>& in, std::size_t h, std::size_t i
   const std::size_t visible = m_.causal ? i + 1 : in.rows;
   std::vector<I> s(visible);
   for (std::size_t j = 0; j < visible; ++j) {
-    I dot(0.0);
-    for (std::size_t c = 0; c < q.size(); ++c)
-      if (!q[c].zero() && !keys[j][c].zero()) dot = dot + q[c] * keys[j][c];
+    I dot = this->dot(q, keys[j]);
     if (m_.divide_by_sqrt_d_head) dot = dot / sqrt(I(static_cast<double>(m_.d_head)));
     else if (m_.attn_divisor != 1) dot = dot / I(m_.attn_divisor);
     if (!dot.finite()) throw undecidable("score not finite");
     s[j] = dot;
   }
-  z.assign(values.empty() ? 0 : values[0].size(), I(0.0));
   if (m_.attention == TlAttention::hard) {
+    z.assign(values.empty() ? 0 : values[0].size(), I(0.0));
     std::size_t top = 0;
     for (std::size_t j = 1; j < visible; ++j)
       if (s[top].certainly_less(s[j]) || s[j].lower() > s[top].lower()) top = j;
@@ -237,16 +270,16 @@ void TlForward<I>::attend(const LayerRows<Row>& in, std::size_t h, std::size_t i
     sum_lo = sum_lo + e[j].lower_point();
     sum_hi = sum_hi + e[j].upper_point();
   }
+  std::vector<I> w(visible);
   for (std::size_t j = 0; j < visible; ++j) {
     // w_j = e_j / (e_j + O_j), O_j the other terms' sum: increasing in e_j, decreasing in O_j.
     const I others_hi = (sum_hi.upper_point() - e[j].upper_point()).upper_point();
     const I others_lo = relu((sum_lo.lower_point() - e[j].lower_point()).lower_point());
     const I den_lo = e[j].lower_point() + others_hi, den_hi = e[j].upper_point() + others_lo;
     if (!den_lo.certainly_positive() || !den_hi.certainly_positive()) throw undecidable("softmax denominator not certainly positive");
-    const I w = hull((e[j].lower_point() / den_lo).lower_point(), (e[j].upper_point() / den_hi).upper_point());
-    if (w.zero()) continue;
-    for (std::size_t c = 0; c < z.size(); ++c) z[c] = z[c] + w * values[j][c];
+    w[j] = hull((e[j].lower_point() / den_lo).lower_point(), (e[j].upper_point() / den_hi).upper_point());
   }
+  weighted_sum(w, values, z);
 }
 
 template <class I>

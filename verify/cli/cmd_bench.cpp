@@ -14,6 +14,8 @@
 #include "bench.hpp"
 #include "cli/commands.hpp"
 #include "enumerate.hpp"
+#include "export.hpp"
+#include "imported/exported.hpp"
 #include "imported/import.hpp"
 #include "imported/imported_sweep.hpp"
 #include "imported/plain_double.hpp"
@@ -290,6 +292,51 @@ int run_load_bench(int megabytes, const Context& ctx) {
   return 0;
 }
 
+// Round trip: each construction's modes built for n, exported (exactformer-model/2) into a scratch directory, read
+// back by the importer, and both swept on every labelled graph with at most n vertices (fast exact path, one thread,
+// no crosscheck), alternately three times each; the fastest of each side is reported. The two sweeps must agree.
+int run_roundtrip_bench(const std::vector<std::string>& names, int n, const Context& ctx) {
+  std::ostream& out = ctx.out;
+  const auto dir = std::filesystem::temp_directory_path() / ("exactformer-bench-roundtrip-" + std::to_string(::getpid()));
+  out << "Stream: every labelled graph with 1 <= n <= " << n << " x every query, both edge orders of the sweep; one thread; "
+      << "built and imported swept alternately, three times each, the fastest of each kept.\n\n"
+      << "| construction | mode | pairs | built s | imported s | imported / built | verdicts |\n|---|---|---:|---:|---:|---:|---|\n";
+  double built_total = 0, imported_total = 0;
+  for (const auto& name : names) {
+    const Construction& c = ctx.registry.find(name);
+    for (const Variant& v : c.modes()) {
+      const int bn = std::min(n, c.max_build_n());
+      const Built built = c.build(bn, v);
+      write_export(dir.string(), export_model(c, bn, v, built, {}));
+      const LoadedExport loaded = load_exported(dir.string());
+      const Built back = loaded.construction->build(bn, v);
+      RunOptions ro;
+      ro.crosscheck_every = 0;
+      double best[2] = {1e300, 1e300};
+      RunStats stats[2];
+      for (int round = 0; round < 3; ++round)
+        for (int side = 0; side < 2; ++side) {
+          const auto source = labelled_source(1, bn);
+          const auto start = std::chrono::steady_clock::now();
+          stats[side] = side == 0 ? run_sweep(c, built, bn, *source, ro) : run_sweep(*loaded.construction, back, bn, *source, ro);
+          best[side] = std::min(best[side], std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        }
+      const bool same = stats[0].queries == stats[1].queries && stats[0].evaluations == stats[1].evaluations &&
+                        stats[0].failure.has_value() == stats[1].failure.has_value();
+      built_total += best[0];
+      imported_total += best[1];
+      out << std::fixed << std::setprecision(3) << "| " << c.name() << " | " << built.variant << " | " << stats[0].queries << " | " << best[0]
+          << " | " << best[1] << " | " << best[1] / best[0] << " | " << (same ? (stats[0].failure ? "both fail" : "both hold") : "DIFFER") << " |"
+          << std::endl;
+      EXACTFORMER_ASSERT(same, "bench --roundtrip: the imported model's sweep differs from the built one's");
+    }
+  }
+  std::filesystem::remove_all(dir);
+  out << std::fixed << std::setprecision(3) << "\nIn all: " << built_total << " s built, " << imported_total << " s imported (ratio "
+      << imported_total / built_total << ").\n";
+  return 0;
+}
+
 }  // namespace
 
 Command add_bench(CLI::App& app, const Context& ctx) {
@@ -315,15 +362,19 @@ Command add_bench(CLI::App& app, const Context& ctx) {
   auto load_mb = std::make_shared<int>(0);
   bench_cmd->add_option("--load", *load_mb, "instead: load a random safetensors model of about MB megabytes; time and peak memory")
       ->check(CLI::Range(1, 2000));
-  return {bench_cmd, [names, n, scaling, budget, ranks, model, load_mb, &ctx] {
-            EXACTFORMER_REQUIRE((model->empty() && *load_mb == 0) || (names->empty() && ranks->empty() && *scaling == 0),
-                                "bench --model / --load take no constructions, --mpi or --scaling");
+  auto roundtrip = std::make_shared<bool>(false);
+  bench_cmd->add_flag("--roundtrip", *roundtrip, "instead: each construction built beside its export read back, swept alternately (docs/import.md)");
+  return {bench_cmd, [names, n, scaling, budget, ranks, model, load_mb, roundtrip, &ctx] {
+            EXACTFORMER_REQUIRE((model->empty() && *load_mb == 0) || (names->empty() && ranks->empty() && *scaling == 0 && !*roundtrip),
+                                "bench --model / --load take no constructions, --mpi, --scaling or --roundtrip");
+            EXACTFORMER_REQUIRE(!*roundtrip || (ranks->empty() && *scaling == 0), "bench --roundtrip takes no --mpi or --scaling");
             if (*load_mb) return run_load_bench(*load_mb, ctx);
             if (!model->empty()) return run_model_bench(*model, *n, ctx);
             if (!ranks->empty()) return run_mpi_bench(*names, *n, *ranks, ctx);
             if (names->empty())
               for (const auto& c : ctx.registry.constructions()) names->push_back(c->name());
             if (*scaling) return run_scaling(*names, *scaling, *budget, ctx);
+            if (*roundtrip) return run_roundtrip_bench(*names, *n, ctx);
             return run_bench(*names, *n, ctx);
           }};
 }
