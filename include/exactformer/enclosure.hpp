@@ -280,27 +280,17 @@ I gelu_new_point(const I& x) {
   const I inner = c * (x + x * x * x * 0.044715);
   return x * (I(1.0) + tanh(inner)) / two;
 }
-// A narrow interval [a, b] (b - a <= 2^-20, as most are in a forward pass) costs one evaluation: by the mean value
-// theorem f([a, b]) lies within lipschitz (b - a) of f(a), where lipschitz >= sup |f'| (0: no bound known).
 template <class I, class F>
-I unimodal_enclosure(const I& x, double bracket_lo, double bracket_hi, double lipschitz, const F& f) {
-  if (lipschitz > 0 && !x.point() && x.upper() - x.lower() <= 0x1p-20) {
-    const I a = x.lower_point(), spread = (x.upper_point() - a) * lipschitz;
-    const I fa = f(a);
-    return hull((fa - spread).lower_point(), (fa + spread).upper_point());
-  }
+I unimodal_enclosure(const I& x, double bracket_lo, double bracket_hi, const F& f) {
   I r = x.point() ? f(x) : hull(f(x.lower_point()), f(x.upper_point()));
   if (I(bracket_hi).certainly_less(x) || x.certainly_less(I(bracket_lo))) return r;  // monotone on [a, b]
   const double w = bracket_hi - bracket_lo;
   const I floor_value = hull(f(I(bracket_lo)), f(I(bracket_hi))) - I(w * w);
   return hull(r, floor_value.lower_point());
 }
-// sup |gelu'|: gelu' = Φ(x) + x φ(x) has gelu'' = φ(x) (2 - x^2), so its extremes are at ±√2: 1.128904 and -0.128904.
-// gelu_new has no proven bound here (0: always the two ends).
-inline constexpr double kGeluLipschitz = 1.13, kGeluNewLipschitz = 0;
 template <class I>
-I gelu(const I& x) { return unimodal_enclosure(x, kGeluBracketLo, kGeluBracketHi, kGeluLipschitz, [](const I& p) { return gelu_point(p); }); }
+I gelu(const I& x) { return unimodal_enclosure(x, kGeluBracketLo, kGeluBracketHi, [](const I& p) { return gelu_point(p); }); }
 template <class I>
-I gelu_new(const I& x) { return unimodal_enclosure(x, kGeluNewBracketLo, kGeluNewBracketHi, kGeluNewLipschitz, [](const I& p) { return gelu_new_point(p); }); }
+I gelu_new(const I& x) { return unimodal_enclosure(x, kGeluNewBracketLo, kGeluNewBracketHi, [](const I& p) { return gelu_new_point(p); }); }
 
 }  // namespace exactformer
