@@ -3,9 +3,12 @@
 //   DoubleInterval  [lo, hi] in doubles. Each + − × ÷ √ is done in round-to-nearest and its exact error is
 //                   found by an error-free transformation (TwoSum; the fma residual of a product, quotient or
 //                   root): an exact result stays a point, an inexact one moves one ulp outward on the side the
-//                   error lies. e^x, 2^x, erf and tanh are MPFR's at 53 bits, rounded down for lo and up for
-//                   hi. Results below 2^-900 in magnitude (where residuals may underflow) and overflows widen
-//                   one ulp each way without the residual test, or become ±inf (the caller escalates).
+//                   error lies. e^x, 2^x and erf come from tables enclosed once by MPFR / MPFI plus a Taylor
+//                   polynomial with a proven remainder, tanh from e^x (docs/import.md, "Fast enclosures of e^x
+//                   and erf"; MPFR's directed rounding outside their ranges). Results below 2^-900 in
+//                   magnitude (where residuals may underflow) and overflows widen one ulp each way without the
+//                   residual test, or become ±inf (the caller escalates). The matrix products and attention
+//                   sums use the midpoint-radius kernels below.
 //   ExactValue      a GMP rational, a point: the exact rung for rational models (hard attention's ties, exact
 //                   logit ties). e^x, erf, tanh, pi, and sqrt or 2^x off perfect squares / integers throw not_exact.
 //   MpfiInterval    MPFI at a run-time precision (set_precision, per thread): the escalation rungs.
@@ -129,7 +132,6 @@ inline DoubleInterval relu(const DoubleInterval& x) { return {std::max(0.0, x.lo
 inline DoubleInterval hull(const DoubleInterval& a, const DoubleInterval& b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
 DoubleInterval pi_enclosure(const DoubleInterval& like);
 
-// An exact rational as a (point) enclosure.
 // Sums of products in midpoint-radius form (docs/import.md, "Midpoint-radius sums"): the fast path's matrix
 // products and attention sums, in plain round-to-nearest double loops that the compiler vectorises. An interval is
 // [mid - rad, mid + rad]; a sum over k terms of products of such intervals (or of an interval and an exact double)
@@ -137,8 +139,8 @@ DoubleInterval pi_enclosure(const DoubleInterval& like);
 // radius terms — and from_mid_rad_sums turns them into a proven enclosure: with ops the roundings any one term
 // passes through (at most 2^40) and g = ops u (1 + 2^-12) >= gamma_ops = ops u / (1 - ops u), u = 2^-53,
 //   |exact - mid^| <= (1 + g) (rad^ + g mag^) + 3 ops 2^-1074,
-// each operation of that bound rounded upward. (Proof: docs/import.md, "Midpoint-radius sums".) The result is never a point (hard attention, which needs exact
-// ties, keeps the operation-by-operation path).
+// each operation of that bound rounded upward. (Proof: docs/import.md, "Midpoint-radius sums".)
+// The result is never a point (hard attention, which needs exact ties, keeps the operation-by-operation path).
 struct MidRad {
   double mid = 0, rad = 0;
 };
@@ -174,6 +176,7 @@ DoubleInterval mid_rad_dot(const std::vector<DoubleInterval>& a, const std::vect
 void mid_rad_weighted_sum(const std::vector<DoubleInterval>& w, const std::vector<std::vector<DoubleInterval>>& values,
                           std::vector<DoubleInterval>& z);
 
+// An exact rational as a (point) enclosure.
 class ExactValue {
  public:
   Q v;
