@@ -3,8 +3,8 @@
 
     mpi_test.py MPIRUN EXACTFORMER WORKDIR
 
-For a holding verify, a failing one and a check (many sweeps, each shared by the ranks, the witness search
-among them), the JSON (but for "seconds") and the report (but for the timings) of `mpirun -np K exactformer
+For a holding verify, a failing one, a check (many sweeps, each shared by the ranks, the witness search
+among them) and an imported model (verify --model), the JSON (but for "seconds") and the report (but for the timings) of `mpirun -np K exactformer
 ... --shard-graphs 40` equal the plain run's; the state file an MPI run writes is one a plain run resumes
 from (every shard recorded: the same report)."""
 
@@ -21,6 +21,8 @@ RUNS = [
     ["verify", "connectivity_hook_shortcut", "--n", "5", "--quiet"],                 # holds
     ["verify", "edge_existence", "--n", "6", "--code-bits-offset", "-1", "--quiet"],  # fails: the same witness
     ["check", "parallel.connectivity.logdepth_wide", "parallel.cycle_check.logdepth_wide", "--n-max", "4", "--quiet"],
+    ["verify", "--model", Path(__file__).resolve().parent.parent / "models" / "edge_existence_l2", "--n", "5",
+     "--edge-orders", "shuffled:2", "--queries", "4", "--quiet"],  # an imported model: fails, the same witness
 ]
 
 

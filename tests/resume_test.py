@@ -10,7 +10,9 @@ attempt first wrote to the state file, and started again until it finishes. Its 
 its report (but for the timing) must equal the reference. Then: a torn last line of the state is cut off and
 the run still resumes; a state file of another run, or of another binary, is refused (exit 2)."""
 
+import json
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,10 +28,16 @@ rng = random.Random(20261203)
 # 0-1; with one code bit too few, vertex 4 shares vertex 0's code: (1, 4) is answered 1), then 10,000 more.
 late = work / "late-failure.g6"
 late.write_text("E???\n" * 100000 + "D_?\n" + "E???\n" * 10000)
+# An imported model, copied (the test edits the copy): sampled queries and shuffled edge orders are seeded by a
+# graph's place in the stream, so a shard must run with its offset.
+model = work / "edge_existence_l2"
+shutil.rmtree(model, ignore_errors=True)
+shutil.copytree(Path(__file__).resolve().parent.parent / "models" / "edge_existence_l2", model)
 RUNS = [
     ["verify", "edge_existence", "--n", "6", "--graphs", late, "--quiet"],                          # holds
     ["verify", "edge_existence", "--n", "6", "--code-bits-offset", "-1", "--graphs", late, "--quiet"],  # fails late
     ["check", "parallel.connectivity.logdepth_wide", "parallel.cycle_check.logdepth_wide", "--n-max", "5", "--quiet"],
+    ["verify", "--model", model, "--n", "5", "--edge-orders", "shuffled:2", "--queries", "4", "--quiet"],  # fails
 ]
 
 
@@ -45,7 +53,7 @@ for k, args in enumerate(RUNS):
     delay = (time.monotonic() - started) / 3
     state, js = work / f"state{k}", work / f"run{k}.json"
     state.unlink(missing_ok=True)
-    cmd = [exe, *args, "--state", state, "--shard-graphs", "700" if args[0] == "verify" else "100", "--json", js]
+    cmd = [exe, *args, "--state", state, "--shard-graphs", "100" if args[0] == "check" or "--model" in args else "700", "--json", js]
     kills = 0
     for attempt in range(60):
         size = state.stat().st_size if state.exists() else 0
@@ -90,3 +98,17 @@ for k, args in enumerate(RUNS):
         if r.returncode != 2 or "another exactformer binary" not in r.stderr:
             fail(f"a state written by another binary was not refused: {r.returncode} {r.stderr!r}")
         print("torn line cut off and resumed; another run's state and another binary's refused")
+    if "--model" in args:
+        text = state.read_text().splitlines(keepends=True)
+        forged = json.loads(text[1])
+        forged["stats"]["by_n"][5][2] += 1  # one more right input than the inputs counted
+        state.write_text(text[0] + json.dumps(forged) + "\n" + "".join(text[2:]))
+        r = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 2 or "malformed record" not in r.stderr or r.stdout:
+            fail(f"a forged record of an imported model's state was not refused: {r.returncode} {r.stderr!r}")
+        config = model / "config.json"
+        config.write_text(config.read_text() + " ")  # the same model to a parser, another file: another run
+        r = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 2 or "belongs to another run" not in r.stderr:
+            fail(f"the state of an edited model was not refused: {r.returncode} {r.stderr!r}")
+        print("a forged record refused; the state of an edited model refused")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 
 def normal(out):
-    """The report's lines, without verify's "max activation bits …, S s" line end or a check table's seconds column."""
-    return [re.sub(r"\| [0-9.]+ \|$", "|", line.split(", max activation bits")[0]) for line in out.splitlines()]
+    """The report's lines, without verify's "max activation bits …, S s" line end, verify --model's "; S s" end of
+    its "decided at" line, or a check table's seconds column."""
+    return [re.sub(r"(\| [0-9.]+ \||; [0-9.]+ s)$", lambda m: "|" if m.group(0).startswith("|") else "",
+                   line.split(", max activation bits")[0]) for line in out.splitlines()]
 
 
 def untimed(j):

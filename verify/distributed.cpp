@@ -15,9 +15,8 @@ namespace exactformer {
 
 namespace {
 
-std::string sweep_name(std::uint64_t k, const Construction& c, const Built& built, int n_max, const GraphSource& source,
-                       const RunOptions& o) {
-  std::string s = "#" + std::to_string(k) + " " + c.name() + " [" + built.variant + "] n<=" + std::to_string(n_max) + ": " +
+std::string sweep_name(const Construction& c, const Built& built, int n_max, const GraphSource& source, const RunOptions& o) {
+  std::string s = c.name() + " [" + built.variant + "] n<=" + std::to_string(n_max) + ": " +
                   source.describe();
   if (const auto size = source.size()) s += " (" + std::to_string(*size) + " graphs)";
   s += "; orders " + std::to_string(o.edge_orders) + (o.stop_at_first ? ", to the first failure" : ", every failure") +
@@ -39,14 +38,23 @@ ShardedSweeps::ShardedSweeps(const ShardOptions& so)
       }()) {}
 
 RunStats ShardedSweeps::run(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) {
+  RunStats total;
+  run(sweep_name(c, built, n_max, source, opt), source, sweep_work(c, built, n_max, opt, total), opt.stop, opt.progress);
+  return total;
+}
+
+void ShardedSweeps::run(const std::string& what, GraphSource& source, const ShardedWork& work, const std::atomic<bool>* stop,
+                        Progress* progress) {
   EXACTFORMER_ASSERT(!busy_.exchange(true), "sharded sweeps must come one at a time (their names are their order)");
   struct Release {
     std::atomic<bool>& busy;
     ~Release() { busy.store(false); }
   } release{busy_};
-  const std::string name = sweep_name(sweeps_++, c, built, n_max, source, opt);
-  return mpi_world().size > 1 ? run_distributed(c, built, n_max, source, opt, state_, name)
-                              : run_resumable(c, built, n_max, source, opt, state_, name);
+  const std::string name = "#" + std::to_string(sweeps_++) + " " + what;
+  if (mpi_world().size > 1)
+    run_distributed(source, work, state_, name, stop, progress);
+  else
+    run_shards(source, work, state_, name, stop, progress);
 }
 
 #ifndef EXACTFORMER_WITH_MPI
@@ -54,9 +62,9 @@ RunStats ShardedSweeps::run(const Construction& c, const Built& built, int n_max
 MpiWorld mpi_start(int&, char**&) { return {}; }
 MpiWorld mpi_world() { return {}; }
 void mpi_finish() {}
-RunStats run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                         StateFile& state, const std::string& sweep) {
-  return run_resumable(c, built, n_max, source, opt, state, sweep);
+void run_distributed(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep,
+                     const std::atomic<bool>* stop, Progress* progress) {
+  run_shards(source, work, state, sweep, stop, progress);
 }
 
 #else
@@ -64,7 +72,7 @@ RunStats run_distributed(const Construction& c, const Built& built, int n_max, G
 namespace {
 
 bool started = false;
-enum Tag : int { ask = 1, work = 2, result = 3, stop = 4, failed = 5 };
+enum Tag : int { ask = 1, work_tag = 2, result = 3, stop_tag = 4, failed = 5 };
 
 void send(int to, Tag tag, const std::string& body) {
   MPI_Send(body.data(), static_cast<int>(body.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD);
@@ -85,25 +93,20 @@ std::string receive(int& from, int& tag) {
   return body;
 }
 
-void worker(const Construction& c, const Built& built, int n_max, const RunOptions& opt) {
-  RunOptions inner = opt;
-  inner.progress = nullptr;
-  inner.stop = nullptr;
+void worker(const ShardedWork& work) {
   send(0, ask, "");
   for (;;) {
     int from = 0, tag = 0;
     const Json msg = [&] {
       const std::string body = receive(from, tag);
-      return tag == work ? Json::parse(body) : Json();
+      return tag == work_tag ? Json::parse(body) : Json();
     }();
-    if (tag != work) return;
+    if (tag != work_tag) return;
     std::vector<Graph> graphs;
     for (const auto& g6 : msg.at("graphs")) graphs.push_back(from_graph6(g6.get<std::string>()));
-    inner.first_index = msg.at("first_index").get<std::uint64_t>();
     try {
-      auto list = list_source(std::move(graphs), "shard");
-      const RunStats s = run_sweep(c, built, n_max, *list, inner);
-      send(0, result, Json{{"shard", msg.at("shard")}, {"stats", stats_to_json(s)}}.dump());
+      const Json stats = work.run(std::move(graphs), msg.at("first_index").get<std::uint64_t>(), nullptr);
+      send(0, result, Json{{"shard", msg.at("shard")}, {"stats", stats}}.dump());
     } catch (const usage_error& e) {
       send(0, failed, Json{{"shard", msg.at("shard")}, {"usage", true}, {"what", e.what()}}.dump());
     } catch (const std::exception& e) {
@@ -112,7 +115,8 @@ void worker(const Construction& c, const Built& built, int n_max, const RunOptio
   }
 }
 
-RunStats coordinate(GraphSource& source, const RunOptions& opt, StateFile& state, const std::string& sweep, const MpiWorld& world);
+Json coordinate(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep, const std::atomic<bool>* stop,
+                Progress* progress, const MpiWorld& world);
 
 // Rank 0's `body` on every rank, waited for without spinning a core.
 std::string broadcast(std::string body) {
@@ -152,18 +156,18 @@ void mpi_finish() {
   started = false;
 }
 
-RunStats run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                         StateFile& state, const std::string& sweep) {
+void run_distributed(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep,
+                     const std::atomic<bool>* stop, Progress* progress) {
   const MpiWorld world = mpi_world();
-  if (world.size <= 1) return run_resumable(c, built, n_max, source, opt, state, sweep);
+  if (world.size <= 1) return run_shards(source, work, state, sweep, stop, progress);
   if (world.rank != 0) {
-    worker(c, built, n_max, opt);
-    return stats_from_json(Json::parse(broadcast("")));
+    worker(work);
+    for (const Json& stats : Json::parse(broadcast(""))) work.merge(stats);  // the merged shards, as rank 0 took them
+    return;
   }
   try {
-    const RunStats total = coordinate(source, opt, state, sweep, world);
-    broadcast(stats_to_json(total).dump());
-    return total;
+    broadcast(coordinate(source, work, state, sweep, stop, progress, world).dump());
+    return;
   } catch (const interrupted&) {
     throw;
   } catch (const std::exception& e) {
@@ -173,21 +177,21 @@ RunStats run_distributed(const Construction& c, const Built& built, int n_max, G
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, usage ? 2 : 3);
   }
-  return {};  // not reached
 }
 
 namespace {
 
-RunStats coordinate(GraphSource& source, const RunOptions& opt, StateFile& state, const std::string& sweep, const MpiWorld& world) {
-  EXACTFORMER_ASSERT(!opt.answers, "answers are not gathered over MPI");
-  const ProgressScope meter(opt.progress, source.describe(), source.size());
+// Rank 0: hands out shards, records and merges the results in stream order; returns the merged shards' statistics.
+Json coordinate(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep, const std::atomic<bool>* stop,
+                Progress* progress, const MpiWorld& world) {
+  const ProgressScope meter(progress, source.describe(), source.size());
   ShardCutter cutter(source, state.shard_graphs());
-  std::map<std::uint64_t, RunStats> results;  // finished shards, merged in order below
+  std::map<std::uint64_t, std::pair<Json, bool>> results;  // finished shards (recorded before this run?), merged in order below
   std::map<std::uint64_t, std::pair<bool, std::string>> errors;
   std::uint64_t next_shard = 0, merged = 0;
   bool more = true, stopping = false;
   int idle_workers_stopped = 0;
-  RunStats total;
+  Json merged_stats = Json::array();
   std::optional<std::pair<bool, std::string>> error;
   // Merges every finished shard that is next in order; decides when no further shard is needed.
   const auto merge_ready = [&] {
@@ -199,29 +203,31 @@ RunStats coordinate(GraphSource& source, const RunOptions& opt, StateFile& state
       }
       const auto it = results.find(merged);
       if (it == results.end()) return;
-      merge_stats(total, it->second);
-      if (opt.progress) opt.progress->add(static_cast<std::uint64_t>(it->second.graphs), static_cast<std::uint64_t>(it->second.queries));
+      const auto& [stats, recorded] = it->second;
+      const ShardedWork::Merged m = recorded ? merge_recorded(work, stats, state, merged) : work.merge(stats);
+      if (progress) progress->add(m.graphs, m.queries);
+      merged_stats.push_back(stats);
       results.erase(it);
       ++merged;
-      if (total.failure && opt.stop_at_first) stopping = true;
+      if (m.enough) stopping = true;
     }
   };
   std::vector<Graph> shard;
   // Hands out the next shard not in the state file, or stop; shards found in the state are results already.
   const auto hand_out = [&](int to) {
-    while (!stopping && !(opt.stop && opt.stop->load()) && more && (more = cutter.next(shard))) {
+    while (!stopping && !(stop && stop->load()) && more && (more = cutter.next(shard))) {
       const std::uint64_t k = next_shard++;
-      if (const RunStats* recorded = state.find(sweep, k)) {
-        results[k] = *recorded;
+      if (const Json* recorded = state.find(sweep, k)) {
+        results[k] = {*recorded, true};
         merge_ready();
         continue;
       }
       Json graphs = Json::array();
       for (const Graph& g : shard) graphs.push_back(to_graph6(g));
-      send(to, work, Json{{"shard", k}, {"first_index", opt.first_index + k * state.shard_graphs()}, {"graphs", graphs}}.dump());
+      send(to, work_tag, Json{{"shard", k}, {"first_index", k * state.shard_graphs()}, {"graphs", graphs}}.dump());
       return;
     }
-    send(to, stop, "");
+    send(to, stop_tag, "");
     ++idle_workers_stopped;
   };
   while (idle_workers_stopped < world.size - 1) {
@@ -231,9 +237,8 @@ RunStats coordinate(GraphSource& source, const RunOptions& opt, StateFile& state
       const Json r = Json::parse(body);
       const auto k = r.at("shard").get<std::uint64_t>();
       if (tag == result) {
-        const RunStats s = stats_from_json(r.at("stats"));
-        state.record(sweep, k, s);
-        results[k] = s;
+        state.record(sweep, k, r.at("stats"));
+        results[k] = {r.at("stats"), false};
       } else {
         errors[k] = {r.at("usage").get<bool>(), r.at("what").get<std::string>()};
       }
@@ -246,8 +251,8 @@ RunStats coordinate(GraphSource& source, const RunOptions& opt, StateFile& state
     if (error->first) throw usage_error(error->second);
     throw internal_error(error->second);
   }
-  if (opt.stop && opt.stop->load() && (more || !results.empty())) throw interrupted();
-  return total;
+  if (stop && stop->load() && (more || !results.empty())) throw interrupted();
+  return merged_stats;
 }
 
 }  // namespace

@@ -1,12 +1,13 @@
-// Sweeps over MPI ranks (Open MPI; built when CMake finds MPI, EXACTFORMER_MPI). Under
-// `mpirun -np K exactformer verify|check ...` every rank runs the same command; at each sweep, rank 0 reads
-// the graph stream, cuts it into shards of --shard-graphs consecutive graphs (many more shards than ranks:
-// shards are uneven), hands each to the next rank that asks, and merges the returned statistics in shard
-// order; ranks 1..K-1 evaluate. The merged result is the one-process result (shards run with their stream
-// offsets; nothing after the first failing shard counts, whatever finished first), and rank 0 broadcasts it,
-// so every rank goes on through the same command (a check's later sweeps depend on earlier verdicts); only
-// rank 0 prints and writes files. With --state, rank 0 records finished shards and a rerun resumes.
-// Waiting ranks poll with a 1 ms sleep, not a busy receive: on a small machine they must not take a core.
+// Sweeps over MPI ranks (Open MPI; built when CMake finds MPI, EXACTFORMER_MPI). Under `mpirun -np K exactformer
+// verify|check ...` (a construction's sweeps or an imported model's) every rank runs the same command; at each
+// sweep, rank 0 reads the graph stream, cuts it into shards of --shard-graphs consecutive graphs (many more shards
+// than ranks: shards are uneven), hands each to the next rank that asks, and merges the returned statistics in
+// shard order; ranks 1..K-1 evaluate. The merged result is the one-process result (shards run with their stream
+// offsets; nothing after the first failing shard counts, whatever finished first), and rank 0 broadcasts the merged
+// shards' statistics, which every rank merges alike, so every rank goes on through the same command (a check's
+// later sweeps depend on earlier verdicts); only rank 0 prints and writes files. With --state, rank 0 records
+// finished shards and a rerun resumes. Waiting ranks poll with a 1 ms sleep, not a busy receive: on a small machine
+// they must not take a core.
 #pragma once
 #include <atomic>
 #include <string>
@@ -24,9 +25,10 @@ MpiWorld mpi_start(int& argc, char**& argv);
 MpiWorld mpi_world();  // {0, 1} outside mpirun
 void mpi_finish();
 
-// Every rank calls it with the same sweep; every rank gets the merged statistics. With one rank: run_resumable.
-RunStats run_distributed(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                         StateFile& state, const std::string& sweep);
+// Every rank calls it with the same sweep; on every rank, work.merge sees the same shards in the same order (rank 0
+// broadcasts the merged shards' statistics). With one rank: run_shards.
+void run_distributed(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep,
+                     const std::atomic<bool>* stop, Progress* progress);
 
 // The sweeps of one command (RunOptions::sharding), shard by shard: recorded in the state file (if any),
 // resumed from it, and over the MPI ranks when started by mpirun. A sweep's name in the state file is its
@@ -38,6 +40,8 @@ class ShardedSweeps : public SweepRunner {
  public:
   explicit ShardedSweeps(const ShardOptions& so);  // under mpirun only rank 0 opens the state file
   RunStats run(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt) override;
+  // Any sharded work (an imported model's sweep): `what` names it in the state file after its place in the order.
+  void run(const std::string& what, GraphSource& source, const ShardedWork& work, const std::atomic<bool>* stop, Progress* progress);
 
  private:
   StateFile state_;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 
 #include "report.hpp"
 
@@ -53,11 +54,21 @@ void append_line(const std::string& path, const std::string& line) {
   EXACTFORMER_REQUIRE(ok, "cannot append to the state file " + quote_input(path));
 }
 
-// FNV-1a of this process's executable (/proc/self/exe): a state file resumes only in the binary that wrote it,
-// since a rebuilt tool (other weights, solvers or decoders) could give other statistics for the same shard.
-std::string executable_digest() {
-  std::ifstream in("/proc/self/exe", std::ios::binary);
-  EXACTFORMER_REQUIRE(in.good(), "cannot read /proc/self/exe (a state file records which binary wrote it)");
+}  // namespace
+
+ShardedWork::Merged merge_recorded(const ShardedWork& work, const Json& stats, const StateFile& state, std::uint64_t shard) {
+  try {
+    return work.merge(stats);
+  } catch (const Json::exception&) {
+  } catch (const std::invalid_argument&) {
+  } catch (const usage_error&) {
+  }
+  throw usage_error("the state file " + quote_input(state.path()) + " has a malformed record for shard " + std::to_string(shard));
+}
+
+std::string file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXACTFORMER_REQUIRE(in.good(), "cannot read " + quote_input(path));
   std::uint64_t h = 0xcbf29ce484222325ULL;
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
@@ -66,8 +77,6 @@ std::string executable_digest() {
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
-
-}  // namespace
 
 Json stats_to_json(const RunStats& s) {
   Json j;
@@ -95,8 +104,10 @@ RunStats stats_from_json(const Json& j) {
 StateFile::StateFile(const ShardOptions& so) : path_(so.state), shard_graphs_(so.shard_graphs) {
   EXACTFORMER_REQUIRE(shard_graphs_ > 0, "shards must hold at least one graph");
   if (path_.empty()) return;
+  // the binary that writes the state (/proc/self/exe): a state file resumes only in it, since a rebuilt tool (other
+  // weights, solvers or decoders) could give other statistics for the same shard
   const Json header{{"format", "exactformer-state/2"}, {"run", so.fingerprint}, {"shard_graphs", so.shard_graphs},
-                    {"binary", executable_digest()}};
+                    {"binary", file_digest("/proc/self/exe")}};
   // What an earlier run finished: whole lines only; a torn last line is cut off.
   std::ifstream in(path_, std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -117,7 +128,9 @@ StateFile::StateFile(const ShardOptions& so) : path_(so.state), shard_graphs_(so
                                                 " was written by another exactformer binary (rebuilt?), whose shards may differ: remove it to start afresh");
         first = false;
       } else {
-        done_[{line.at("sweep").get<std::string>(), line.at("shard").get<std::uint64_t>()}] = stats_from_json(line.at("stats"));
+        const Json& stats = line.at("stats");
+        EXACTFORMER_REQUIRE(stats.is_object(), "the state file " + quote_input(path_) + " has a record without statistics at byte " + std::to_string(pos));
+        done_[{line.at("sweep").get<std::string>(), line.at("shard").get<std::uint64_t>()}] = stats;
       }
     } catch (const Json::exception&) {
       throw usage_error("the state file " + quote_input(path_) + " has a malformed line at byte " + std::to_string(pos));
@@ -129,13 +142,13 @@ StateFile::StateFile(const ShardOptions& so) : path_(so.state), shard_graphs_(so
   if (first) append_line(path_, header.dump() + "\n");
 }
 
-const RunStats* StateFile::find(const std::string& sweep, std::uint64_t shard) const {
+const Json* StateFile::find(const std::string& sweep, std::uint64_t shard) const {
   const auto it = done_.find({sweep, shard});
   return it == done_.end() ? nullptr : &it->second;
 }
 
-void StateFile::record(const std::string& sweep, std::uint64_t shard, const RunStats& stats) {
-  if (!path_.empty()) append_line(path_, Json{{"sweep", sweep}, {"shard", shard}, {"stats", stats_to_json(stats)}}.dump() + "\n");
+void StateFile::record(const std::string& sweep, std::uint64_t shard, const Json& stats) {
+  if (!path_.empty()) append_line(path_, Json{{"sweep", sweep}, {"shard", shard}, {"stats", stats}}.dump() + "\n");
 }
 
 bool ShardCutter::next(std::vector<Graph>& shard) {
@@ -155,30 +168,51 @@ bool ShardCutter::next(std::vector<Graph>& shard) {
   return !shard.empty();
 }
 
-RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                       StateFile& state, const std::string& sweep) {
-  EXACTFORMER_ASSERT(!opt.answers, "answers are not recorded in a state file");
-  RunOptions inner = opt;
-  inner.progress = nullptr;
-  const ProgressScope meter(opt.progress, source.describe(), source.size());
-  RunStats total;
+void run_shards(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep,
+                const std::atomic<bool>* stop, Progress* progress) {
+  const ProgressScope meter(progress, source.describe(), source.size());
   ShardCutter cutter(source, state.shard_graphs());
   std::vector<Graph> shard;
   for (std::uint64_t k = 0; cutter.next(shard); ++k) {
-    RunStats part;
-    if (const RunStats* recorded = state.find(sweep, k)) {
-      part = *recorded;
+    ShardedWork::Merged m;
+    if (const Json* recorded = state.find(sweep, k)) {
+      m = merge_recorded(work, *recorded, state, k);
     } else {
-      if (opt.stop && opt.stop->load()) throw interrupted();
-      inner.first_index = opt.first_index + k * state.shard_graphs();
-      auto list = list_source(shard, source.describe());
-      part = run_sweep(c, built, n_max, *list, inner);
-      state.record(sweep, k, part);
+      if (stop && stop->load()) throw interrupted();
+      const Json stats = work.run(std::move(shard), k * state.shard_graphs(), stop);
+      state.record(sweep, k, stats);
+      m = work.merge(stats);
     }
-    if (opt.progress) opt.progress->add(static_cast<std::uint64_t>(part.graphs), static_cast<std::uint64_t>(part.queries));
-    merge_stats(total, part);
-    if (total.failure && opt.stop_at_first) break;
+    if (progress) progress->add(m.graphs, m.queries);
+    if (m.enough) break;
   }
+}
+
+ShardedWork sweep_work(const Construction& c, const Built& built, int n_max, const RunOptions& opt, RunStats& total) {
+  EXACTFORMER_ASSERT(!opt.answers, "answers are not recorded in a state file");
+  RunOptions inner = opt;
+  inner.progress = nullptr;
+  ShardedWork w;
+  w.run = [&c, &built, n_max, inner](std::vector<Graph> graphs, std::uint64_t first_index, const std::atomic<bool>* stop) {
+    RunOptions here = inner;
+    here.first_index = inner.first_index + first_index;
+    here.stop = stop;
+    auto list = list_source(std::move(graphs), "shard");
+    return stats_to_json(run_sweep(c, built, n_max, *list, here));
+  };
+  w.merge = [&total, stop_at_first = opt.stop_at_first](const Json& stats) {
+    const RunStats part = stats_from_json(stats);
+    merge_stats(total, part);
+    return ShardedWork::Merged{static_cast<std::uint64_t>(part.graphs), static_cast<std::uint64_t>(part.queries),
+                               total.failure && stop_at_first};
+  };
+  return w;
+}
+
+RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
+                       StateFile& state, const std::string& sweep) {
+  RunStats total;
+  run_shards(source, sweep_work(c, built, n_max, opt, total), state, sweep, opt.stop, opt.progress);
   return total;
 }
 

@@ -3,16 +3,20 @@
 // resumes where it stopped and ends with the report of an uninterrupted run.
 //
 // State file (text, one JSON object a line): a header {"format": "exactformer-state/2", "run": FINGERPRINT,
-// "shard_graphs": S, "binary": DIGEST of the executable (a rebuilt tool is refused)}, then {"sweep": NAME, "shard": k, "stats": {...}} for each finished shard k (graphs
-// kS .. kS+S-1 of that sweep's stream). A command makes one sweep (verify) or many (check); NAME tells them
-// apart (verify/distributed.hpp: ShardedSweeps). Each line goes out in one write(2) on an O_APPEND descriptor
-// and is fsync'ed; a torn last line (a kill during the write) is dropped on loading and the file cut back to
-// its last whole line.
+// "shard_graphs": S, "binary": DIGEST of the executable (a rebuilt tool is refused)}, then {"sweep": NAME,
+// "shard": k, "stats": {...}} for each finished shard k (graphs kS .. kS+S-1 of that sweep's stream). A command
+// makes one sweep (verify) or many (check); NAME tells them apart (verify/distributed.hpp: ShardedSweeps). What
+// "stats" holds is the sweep's own (RunStats for a construction, ImportedStats for an imported model): the
+// shard runner below sees JSON only. Each line goes out in one write(2) on an O_APPEND descriptor and is
+// fsync'ed; a torn last line (a kill during the write) is dropped on loading and the file cut back to its last
+// whole line.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 
+#include "progress.hpp"
 #include "report.hpp"
 #include "sweep.hpp"
 
@@ -30,13 +34,31 @@ class StateFile {
  public:
   explicit StateFile(const ShardOptions& so);
   std::uint64_t shard_graphs() const { return shard_graphs_; }
-  const RunStats* find(const std::string& sweep, std::uint64_t shard) const;  // nullptr: not finished yet
-  void record(const std::string& sweep, std::uint64_t shard, const RunStats& stats);
+  const Json* find(const std::string& sweep, std::uint64_t shard) const;  // nullptr: not finished yet
+  void record(const std::string& sweep, std::uint64_t shard, const Json& stats);
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   std::uint64_t shard_graphs_;
-  std::map<std::pair<std::string, std::uint64_t>, RunStats> done_;
+  std::map<std::pair<std::string, std::uint64_t>, Json> done_;
+};
+
+// What a sweep does with its shards, in the JSON of the state file and of MPI messages:
+//   run(graphs, first_index, stop)  the statistics of one shard (first_index: its first graph's place in the
+//                             stream, which seeds shuffled edge orders and sampled queries as in an unsharded
+//                             sweep); stop set (or null: an MPI worker finishes its shard): may throw `interrupted`;
+//   merge(stats)              takes them back in stream order: what they add to the progress meter, and
+//                             whether the sweep needs no further shard (stop at the first failure).
+// A record that merge cannot read (it throws nlohmann::json::exception, std::invalid_argument or usage_error) is
+// a malformed state file: usage_error.
+struct ShardedWork {
+  struct Merged {
+    std::uint64_t graphs = 0, queries = 0;
+    bool enough = false;
+  };
+  std::function<Json(std::vector<Graph> graphs, std::uint64_t first_index, const std::atomic<bool>* stop)> run;
+  std::function<Merged(const Json& stats)> merge;
 };
 
 // Cuts a source into shards of `size` consecutive graphs (the last may be shorter).
@@ -55,13 +77,25 @@ class ShardCutter {
   bool exhausted_ = false;
 };
 
-// run_sweep over `source`, shard by shard in stream order: the sweep's shards recorded in the state are not
-// run again; each newly finished shard is appended. The merged statistics equal run_sweep's over the whole
-// stream (the shards run with their stream offsets; with stop_at_first, nothing after the first failing shard
-// counts). opt.stop set: throws `interrupted` after recording every shard that finished. opt.progress is fed
-// per shard.
+// A recorded shard's statistics through work.merge; a record it cannot read is a usage_error naming the state file.
+ShardedWork::Merged merge_recorded(const ShardedWork& work, const Json& stats, const StateFile& state, std::uint64_t shard);
+
+// The shards of `source` in stream order, in this process: those recorded in the state are merged from it, the
+// others run, recorded and merged. stop set: throws `interrupted` before running a further shard (every shard
+// that finished is recorded). progress: one meter over the whole stream, fed per shard.
+void run_shards(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep,
+                const std::atomic<bool>* stop, Progress* progress);
+
+// run_sweep as sharded work: its merged statistics equal run_sweep's over the whole stream (with
+// stop_at_first, nothing after the first failing shard counts). The result is in `total`.
+ShardedWork sweep_work(const Construction& c, const Built& built, int n_max, const RunOptions& opt, RunStats& total);
+
+// run_sweep over `source` with run_shards.
 RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
                        StateFile& state, const std::string& sweep);
+
+// FNV-1a of a file's bytes, in 16 hex digits (what a state file remembers of a binary or a model).
+std::string file_digest(const std::string& path);
 
 // RunStats <-> JSON, exactly (the state file's records).
 Json stats_to_json(const RunStats& s);

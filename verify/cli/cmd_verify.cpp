@@ -47,11 +47,12 @@ int run_verify(VerifyOptions o, const Context& ctx) {
                           "--task, --enclosures, --mode, --b, --beta and --code-bits-offset do not apply");
       exported = load_exported(o.model);
     } else {
-      EXACTFORMER_REQUIRE(o.resume.state.empty() && o.answers.empty() && !o.gmp_only && o.mode.mode == "hard" && o.code_bits_offset == 0,
-                          "--model takes --task, --n, --graphs, --edge-orders, --queries, --query-seed, --max-bits, --jobs, --json, --quiet");
+      EXACTFORMER_REQUIRE(o.answers.empty() && !o.gmp_only && o.mode.mode == "hard" && o.code_bits_offset == 0,
+                          "--model takes --task, --n, --graphs, --edge-orders, --queries, --query-seed, --max-bits, --jobs, --json, "
+                          "--state, --shard-graphs, --quiet");
       const VerifyModelOptions m{.model = o.model, .task = o.task, .graphs = o.graphs, .edge_orders = o.edge_orders, .json = o.json,
                                  .enclosures = o.enclosures, .n = o.n, .jobs = o.jobs, .max_bits = o.mode.max_bits, .queries = o.queries,
-                                 .query_seed = o.query_seed, .quiet = o.quiet};
+                                 .query_seed = o.query_seed, .quiet = o.quiet, .resume = o.resume};
       return run_verify_model(m, ctx);
     }
   }

@@ -72,6 +72,7 @@ class Resumable {
   ~Resumable();
   Resumable(const Resumable&) = delete;
   Resumable& operator=(const Resumable&) = delete;
+  ShardedSweeps* sharded() const { return sweeps_.get(); }  // null: neither --state nor mpirun
   template <class F>
   auto run(F&& f, std::ostream& err) -> decltype(f()) {
     try {

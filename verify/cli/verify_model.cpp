@@ -1,11 +1,13 @@
 // exactformer verify --model DIR: an imported model (TransformerLens conventions) over every graph of a stream,
 // every query and edge order, each input certified (verify/imported/imported_sweep.hpp).
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 
 #include "cli/verify_model.hpp"
+#include "distributed.hpp"
 #include "imported/imported_sweep.hpp"
 #include "report.hpp"
 
@@ -49,13 +51,30 @@ std::string enclosure_lines(const ImportedModel& im, const Task& task, int n) {
   return out;
 }
 
+// What the run is, for its state file: the model's three files by content, and every option that changes a count.
+std::string model_fingerprint(const VerifyModelOptions& o, const Task& task, const EdgeOrders& orders, int max_rung) {
+  std::string s = "verify --model";
+  for (const char* f : {"config.json", "model.safetensors", "prompt.json"})
+    s += std::string(" ") + f + ":" + file_digest((std::filesystem::path(o.model) / f).string());
+  s += " --task " + task.name + " --n " + std::to_string(o.n) + " --graphs " + o.graphs;
+  if (o.graphs != "labelled" && o.graphs != "-" && !is_generated_spec(o.graphs) && std::filesystem::is_regular_file(o.graphs))
+    s += " (" + file_digest(o.graphs) + ")";  // (not a FIFO: reading it here would take the sweep's graphs)
+  return s + " --edge-orders " + orders.str() + " --queries " + std::to_string(o.queries) + " --query-seed " +
+         std::to_string(o.query_seed) + " --max-bits " + std::to_string(kImportRungBits[max_rung]);
+}
+
+std::string imported_sweep_name(const VerifyModelOptions& o, const Task& task, const EdgeOrders& orders, const GraphSource& source) {
+  return "model " + task.name + " n<=" + std::to_string(o.n) + ": " + source.describe() + "; orders " + orders.str();
+}
+
 }  // namespace
 
 int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
   std::ostream& out = ctx.out;
-  EXACTFORMER_REQUIRE(mpi_world().size <= 1, "--model runs in one process: run it without mpirun");
   if (!o.json.empty()) check_output_path(o.json);
   if (!o.enclosures.empty()) check_output_path(o.enclosures);
+  o.resume.check_path();
+  EXACTFORMER_REQUIRE(o.enclosures.empty() || mpi_world().size <= 1, "--enclosures is written by one process: run it without mpirun");
   EXACTFORMER_REQUIRE(o.enclosures.empty() || (o.graphs == "labelled" && o.n <= 5), "--enclosures needs --graphs labelled and --n <= 5");
   EXACTFORMER_REQUIRE(o.enclosures.empty() || o.enclosures != o.json, "--enclosures and --json name the same file");
   const EdgeOrders orders = EdgeOrders::parse(o.edge_orders.empty() ? "prompt" : o.edge_orders);
@@ -82,7 +101,16 @@ int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
   const std::unique_ptr<Progress> progress = progress_meter(ctx, o.quiet);
   io.progress = progress.get();
   const auto start = std::chrono::steady_clock::now();
-  const ImportedStats s = run_imported_sweep(im, task, *source, io);
+  ImportedStats s;
+  RunOptions ro;  // (only its stop flag and sharding: set by Resumable for --state or mpirun)
+  Resumable resumable(o.resume, model_fingerprint(o, task, orders, max_rung), ro);
+  if (ShardedSweeps* sharded = resumable.sharded()) {
+    const ShardedWork work = imported_work(im, task, io, s);
+    resumable.run([&] { sharded->run(imported_sweep_name(o, task, orders, *source), *source, work, ro.stop, io.progress); }, ctx.err);
+  } else {
+    s = run_imported_sweep(im, task, *source, io);
+  }
+  if (mpi_world().rank != 0) return 0;  // an MPI worker: rank 0 reports
   EXACTFORMER_REQUIRE(s.graphs > 0, "no graphs read from " + source->describe());
   std::optional<ImportedInput> shrunk;
   if (!s.failures.empty()) shrunk = shrink_imported(im, task, s.failures.front(), max_rung);

@@ -12,6 +12,7 @@ struct VerifyModelOptions {
   int n = 0, jobs = 1;
   long max_bits = 1024, queries = 0, query_seed = 1;
   bool quiet = false;
+  StateOptions resume;  // --state, --shard-graphs: resumable, and shared over the ranks under mpirun
 };
 
 int run_verify_model(const VerifyModelOptions& o, const Context& ctx);

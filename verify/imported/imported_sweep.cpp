@@ -1,7 +1,10 @@
 #include "imported/imported_sweep.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
+#include <set>
+#include <stdexcept>
 #include <sstream>
 
 #include "pool.hpp"
@@ -150,7 +153,7 @@ ImportedStats run_imported_sweep(const ImportedModel& im, const Task& task, Grap
   std::vector<std::unique_ptr<TlForward<DoubleInterval>>> caches;
   for (int w = 0; w < o.jobs; ++w) caches.push_back(std::make_unique<TlForward<DoubleInterval>>(im.model));
   std::vector<Graph> batch;
-  std::uint64_t index = 0;
+  std::uint64_t index = o.first_index;
   while (source.next_batch(batch)) {
     for (const Graph& g : batch)
       if (g.n() > o.n) throw usage_error("a graph with " + std::to_string(g.n()) + " vertices in a sweep for --n " + std::to_string(o.n));
@@ -207,6 +210,136 @@ ImportedStats run_imported_sweep(const ImportedModel& im, const Task& task, Grap
     s.undecided += pn.undecided;
   }
   return s;
+}
+
+void merge_imported(ImportedStats& total, const ImportedStats& later, const ImportedOptions& o) {
+  total.by_n.resize(std::max(total.by_n.size(), later.by_n.size()));
+  for (std::size_t n = 0; n < later.by_n.size(); ++n) {
+    ImportedStats::PerN& t = total.by_n[n];
+    const ImportedStats::PerN& l = later.by_n[n];
+    t.graphs += l.graphs, t.inputs += l.inputs, t.right += l.right, t.wrong += l.wrong, t.undecided += l.undecided;
+  }
+  for (int k = 0; k < kImportRungs; ++k) total.decided_at[static_cast<std::size_t>(k)] += later.decided_at[static_cast<std::size_t>(k)];
+  total.graphs += later.graphs, total.inputs += later.inputs, total.right += later.right, total.wrong += later.wrong;
+  total.undecided += later.undecided;
+  for (const auto& f : later.failures)
+    if (static_cast<int>(total.failures.size()) < o.keep_failures) total.failures.push_back(f);
+  if (!total.first_undecided && later.first_undecided) total.first_undecided = later.first_undecided;
+}
+
+namespace {
+
+Json input_to_json(const ImportedInput& x) {
+  Json order = Json::array(), logits = Json::array();
+  for (const auto& [a, b] : x.edge_order) order.push_back({a, b});
+  // ends as strings: JSON has no infinity, and "%.17g" reads back to the same double
+  const auto text = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return std::string(b);
+  };
+  for (const auto& [lo, hi] : x.verdict.logits) logits.push_back({text(lo), text(hi)});
+  return Json{{"graph6", to_graph6(x.graph)}, {"edge_order", order}, {"query", x.query.args}, {"truth", x.truth},
+              {"verdict", verdict_name(x.verdict.kind)}, {"rung", x.verdict.rung}, {"answer", x.verdict.answer}, {"logits", logits}};
+}
+
+ImportedInput input_from_json(const Json& j, const ImportedOptions& o) {
+  const auto fail = [] { throw std::invalid_argument("an input outside its bounds"); };
+  const auto number = [&fail](const Json& v) {  // "%.17g" of a double, inf and nan included
+    const std::string t = v.get<std::string>();
+    char* end = nullptr;
+    const double d = std::strtod(t.c_str(), &end);
+    if (t.empty() || end != t.c_str() + t.size()) fail();
+    return d;
+  };
+  ImportedInput x;
+  x.graph = from_graph6(j.at("graph6").get<std::string>());
+  const int n = x.graph.n();
+  if (n < 1 || n > o.n) fail();
+  std::set<std::pair<int, int>> seen;
+  for (const auto& e : j.at("edge_order")) {
+    const int a = e.at(0).get<int>(), b = e.at(1).get<int>();
+    if (e.size() != 2 || a < 0 || b < 0 || a >= n || b >= n || !x.graph.has_edge(a, b) || !seen.insert(std::minmax(a, b)).second) fail();
+    x.edge_order.emplace_back(a, b);
+  }
+  if (x.edge_order.size() != x.graph.edges().size()) fail();  // (distinct edges of the graph: a permutation of them)
+  x.query.args = j.at("query").get<std::vector<int>>();
+  for (const int v : x.query.args)
+    if (v < 0 || v >= n) fail();
+  x.truth = j.at("truth").get<long>();
+  const std::string kind = j.at("verdict").get<std::string>();
+  x.verdict.kind = kind == "wrong" ? InputVerdict::Kind::wrong : InputVerdict::Kind::undecided;
+  if (kind != "wrong" && kind != "undecided") fail();
+  x.verdict.rung = j.at("rung").get<int>();
+  if (x.verdict.rung < 0 || x.verdict.rung >= kImportRungs) fail();
+  x.verdict.answer = j.at("answer").get<long>();
+  for (const auto& l : j.at("logits")) {
+    if (l.size() != 2) fail();
+    x.verdict.logits.emplace_back(number(l.at(0)), number(l.at(1)));
+  }
+  return x;
+}
+
+}  // namespace
+
+Json imported_stats_to_json(const ImportedStats& s) {
+  Json by_n = Json::array(), failures = Json::array();
+  for (const auto& p : s.by_n) by_n.push_back({p.graphs, p.inputs, p.right, p.wrong, p.undecided});
+  for (const auto& f : s.failures) failures.push_back(input_to_json(f));
+  return Json{{"by_n", by_n}, {"decided_at", s.decided_at}, {"failures", failures},
+              {"first_undecided", s.first_undecided ? input_to_json(*s.first_undecided) : Json()}};
+}
+
+ImportedStats imported_stats_from_json(const Json& j, const ImportedOptions& o) {
+  const auto fail = [] { throw std::invalid_argument("inconsistent counts"); };
+  const auto count = [](const Json& v) { return v.get<std::uint64_t>(); };  // a negative or fractional count throws
+  ImportedStats s;
+  const Json& by_n = j.at("by_n");
+  if (!by_n.is_array() || by_n.size() > static_cast<std::size_t>(o.n) + 1) fail();
+  s.by_n.resize(static_cast<std::size_t>(o.n) + 1);
+  for (std::size_t n = 0; n < by_n.size(); ++n) {
+    const Json& r = by_n[n];
+    if (!r.is_array() || r.size() != 5) fail();
+    ImportedStats::PerN& p = s.by_n[n];
+    p = {count(r[0]), count(r[1]), count(r[2]), count(r[3]), count(r[4])};
+    if (p.right + p.wrong + p.undecided != p.inputs || (n == 0 && p.inputs + p.graphs != 0)) fail();
+    s.graphs += p.graphs, s.inputs += p.inputs, s.right += p.right, s.wrong += p.wrong, s.undecided += p.undecided;
+  }
+  const Json& rungs = j.at("decided_at");
+  if (!rungs.is_array() || rungs.size() != kImportRungs) fail();
+  std::uint64_t decided = 0;
+  for (int k = 0; k < kImportRungs; ++k) decided += s.decided_at[static_cast<std::size_t>(k)] = count(rungs[static_cast<std::size_t>(k)]);
+  if (decided != s.right + s.wrong) fail();
+  for (const auto& f : j.at("failures")) {
+    s.failures.push_back(input_from_json(f, o));
+    if (s.failures.back().verdict.kind != InputVerdict::Kind::wrong) fail();
+  }
+  if (s.failures.size() > s.wrong || static_cast<int>(s.failures.size()) > o.keep_failures) fail();
+  if (!j.at("first_undecided").is_null()) {
+    s.first_undecided = input_from_json(j.at("first_undecided"), o);
+    if (s.first_undecided->verdict.kind != InputVerdict::Kind::undecided) fail();
+  }
+  if (bool(s.first_undecided) != (s.undecided > 0)) fail();
+  return s;
+}
+
+ShardedWork imported_work(const ImportedModel& im, const Task& task, const ImportedOptions& o, ImportedStats& total) {
+  total = ImportedStats{};
+  total.by_n.resize(static_cast<std::size_t>(o.n) + 1);
+  ShardedWork w;
+  w.run = [&im, &task, o](std::vector<Graph> graphs, std::uint64_t first_index, const std::atomic<bool>*) {
+    ImportedOptions here = o;
+    here.first_index = o.first_index + first_index;
+    here.progress = nullptr;
+    auto list = list_source(std::move(graphs), "shard");
+    return imported_stats_to_json(run_imported_sweep(im, task, *list, here));
+  };
+  w.merge = [&total, o](const Json& stats) {
+    const ImportedStats part = imported_stats_from_json(stats, o);
+    merge_imported(total, part, o);
+    return ShardedWork::Merged{part.graphs, part.inputs, false};  // every input counts: no stop at the first failure
+  };
+  return w;
 }
 
 ImportedInput shrink_imported(const ImportedModel& im, const Task& task, ImportedInput f, int max_rung) {

@@ -16,6 +16,7 @@
 
 #include "imported/import.hpp"
 #include "progress.hpp"
+#include "shards.hpp"
 #include "sources.hpp"
 #include "tasks.hpp"
 
@@ -45,6 +46,7 @@ struct ImportedOptions {
   std::uint64_t query_seed = 1;
   Progress* progress = nullptr;
   int keep_failures = 5;  // the first wrong inputs kept (in stream order)
+  std::uint64_t first_index = 0;  // the stream index of the source's first graph (a shard's offset: seeds orders and queries)
 };
 
 struct InputVerdict {
@@ -78,6 +80,19 @@ struct ImportedStats {
 // One input, certified.
 InputVerdict certify_input(const ImportedModel& im, const std::vector<int>& tokens, long truth, int max_rung, TlForward<DoubleInterval>* fast = nullptr);
 ImportedStats run_imported_sweep(const ImportedModel& im, const Task& task, GraphSource& source, const ImportedOptions& o);
+// A later part of the stream added to `total` (by_n sized for o.n): counts add, failures stay the first
+// o.keep_failures in stream order, the first undecided input the earliest.
+void merge_imported(ImportedStats& total, const ImportedStats& later, const ImportedOptions& o);
+// ImportedStats <-> JSON, exactly (a state file's records, MPI's messages). From JSON every field is checked: a
+// count that is not a non-negative integer, totals that disagree with by_n, a graph above o.n, an edge or query
+// outside its graph: nlohmann::json::exception or std::invalid_argument (the shard runner reports a malformed
+// state file).
+Json imported_stats_to_json(const ImportedStats& s);
+ImportedStats imported_stats_from_json(const Json& j, const ImportedOptions& o);
+// run_imported_sweep as sharded work (verify/shards.hpp), its merged statistics in `total`: equal to one
+// run_imported_sweep over the whole stream.
+ShardedWork imported_work(const ImportedModel& im, const Task& task, const ImportedOptions& o, ImportedStats& total);
+
 // The failure with vertices and edges removed while the model still answers some query of it wrongly (fewest
 // vertices, then fewest edges; the query follows the renumbering).
 ImportedInput shrink_imported(const ImportedModel& im, const Task& task, ImportedInput failure, int max_rung);
