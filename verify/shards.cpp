@@ -209,11 +209,4 @@ ShardedWork sweep_work(const Construction& c, const Built& built, int n_max, con
   return w;
 }
 
-RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                       StateFile& state, const std::string& sweep) {
-  RunStats total;
-  run_shards(source, sweep_work(c, built, n_max, opt, total), state, sweep, opt.stop, opt.progress);
-  return total;
-}
-
 }  // namespace exactformer

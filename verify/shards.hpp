@@ -90,10 +90,6 @@ void run_shards(GraphSource& source, const ShardedWork& work, StateFile& state, 
 // stop_at_first, nothing after the first failing shard counts). The result is in `total`.
 ShardedWork sweep_work(const Construction& c, const Built& built, int n_max, const RunOptions& opt, RunStats& total);
 
-// run_sweep over `source` with run_shards.
-RunStats run_resumable(const Construction& c, const Built& built, int n_max, GraphSource& source, const RunOptions& opt,
-                       StateFile& state, const std::string& sweep);
-
 // FNV-1a of a file's bytes, in 16 hex digits (what a state file remembers of a binary or a model).
 std::string file_digest(const std::string& path);
 
