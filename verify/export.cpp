@@ -305,10 +305,29 @@ ExportedModel export_model(const Construction& c, int n, const Variant& v, const
   return out;
 }
 
+ExportOutputs::ExportOutputs(OutputFiles& outputs, const std::string& dir) : outputs_(outputs) {
+  std::error_code ec;
+  const std::string into = std::filesystem::is_directory(dir, ec) ? dir : outputs.directory(dir, "--out");
+  for (const char* name : {"exactformer.json", "prompt.json", "config.json", "model.safetensors"}) {
+    paths_.emplace_back(name, (std::filesystem::path(into) / name).string());
+    outputs.file(paths_.back().second, "--out " + dir + ": " + name);
+  }
+}
+
+void ExportOutputs::write(const ExportedModel& m) {
+  for (const auto& [name, path] : paths_) {
+    const auto it = std::find_if(m.files.begin(), m.files.end(), [&](const auto& f) { return f.first == name; });
+    if (it == m.files.end())
+      outputs_.remove(path);
+    else
+      outputs_.write(path, it->second);
+  }
+}
+
 void write_export(const std::string& dir, const ExportedModel& m) {
-  replace_directory_atomically(dir, [&](const std::string& staging) {
-    for (const auto& [name, bytes] : m.files) write_file_atomically(staging + "/" + name, bytes);
-  });
+  OutputFiles outputs;
+  ExportOutputs(outputs, dir).write(m);
+  outputs.commit();
 }
 
 }  // namespace exactformer

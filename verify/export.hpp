@@ -55,7 +55,22 @@ struct ExportedModel {
 ExportedModel export_model(const Construction& c, int n, const Variant& v, const Built& built,
                            const std::vector<std::string>& verify_args);
 
-// Writes every file into `dir` (created if missing), replacing the directory whole (report.hpp).
+// The export directory as outputs (verify/outputs.hpp), declared before the model is built: DIR's files
+// exactformer.json, prompt.json, config.json and model.safetensors, each replaced in place when DIR is a
+// directory (".", a symlink to one), else written into a staging directory renamed to DIR at commit.
+class ExportOutputs {
+ public:
+  ExportOutputs(OutputFiles& outputs, const std::string& dir);
+  // Writes m's files; a file of the four that m lacks (no TransformerLens view) is removed at commit, so DIR
+  // never mixes two exports.
+  void write(const ExportedModel& m);
+
+ private:
+  OutputFiles& outputs_;
+  std::vector<std::pair<std::string, std::string>> paths_;  // file name, its declared path
+};
+
+// One export into `dir`, committed.
 void write_export(const std::string& dir, const ExportedModel& m);
 
 }  // namespace exactformer

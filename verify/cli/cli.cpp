@@ -51,8 +51,8 @@ void StateOptions::add_to(CLI::App* app, const std::string& what) {
       ->capture_default_str();
 }
 
-void StateOptions::check_path() const {
-  if (!state.empty()) check_output_path(state);
+void StateOptions::declare(OutputFiles& outputs) const {
+  if (!state.empty()) outputs.appended(state, "--state");
 }
 
 namespace {

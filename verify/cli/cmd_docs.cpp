@@ -1,8 +1,4 @@
 // exactformer docs: every check, then the docs/results tree (verify/render/docs_site.hpp).
-#include <unistd.h>
-
-#include <filesystem>
-
 #include "cli/commands.hpp"
 #include "render/docs_site.hpp"
 #include "report.hpp"
@@ -23,13 +19,9 @@ Command add_docs(CLI::App& app, const Context& ctx) {
   o->resume.add_to(docs, "every check's sweeps");
   return {docs, [o, dir, docs, &ctx] {
             o->family_n_max_given = docs->count("--family-n-max") > 0;
-            EXACTFORMER_REQUIRE(!dir->empty(), "--out is empty");
-            check_output_path(*dir + "/checks.md");  // the directory must exist and be writable before the run
-            const std::filesystem::path parent = std::filesystem::path(*dir).lexically_normal().parent_path();
-            EXACTFORMER_REQUIRE(::access(parent.empty() ? "." : parent.c_str(), W_OK) == 0,
-                                "--out " + quote_input(*dir) + ": its parent directory must be writable (the new tree is staged beside it)");
-            for (const std::string* path : {&o->json, &o->regressions})
-              if (!path->empty()) check_output_path(*path);
+            OutputFiles outputs(mpi_world().rank == 0);
+            const std::string staging = outputs.directory(*dir, "--out");  // the new tree, swapped in whole at commit
+            declare_check_outputs(*o, outputs);
             const std::vector<CheckResult> results = run_checks(ctx.registry.checks(), *o, "docs", ctx);
             if (mpi_world().rank != 0) return 0;  // an MPI worker: rank 0 writes the tree
             DocsHeader h;
@@ -38,9 +30,8 @@ Command add_docs(CLI::App& app, const Context& ctx) {
             h.commit = EXACTFORMER_GIT_COMMIT;
             h.n_max = o->n_max;
             h.edge_orders = o->orders;
-            write_docs_site(ctx.registry, results, *dir, h, ctx.err);
-            if (!o->regressions.empty()) write_regressions(ctx.registry, results, o->regressions, h.command);
-            const int rc = report_checks(results, o->json, ctx.out);
+            write_docs_site(ctx.registry, results, staging, h, ctx.err);
+            const int rc = report_checks(ctx.registry, results, *o, h.command, outputs, ctx.out);
             ctx.out << "wrote " << *dir << "/checks.md and " << *dir << "/bounds/*.md, *.svg\n";
             return rc;
           }};

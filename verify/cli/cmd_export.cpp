@@ -26,7 +26,8 @@ Command add_export(CLI::App& app, const Context& ctx) {
   return {cmd, [o, &ctx] {
             const Construction& c = ctx.registry.find(o->name);
             EXACTFORMER_REQUIRE(o->code_bits_offset == 0 || c.has_code_bits(), "--code-bits-offset: " + c.name() + " has no vertex codes");
-            check_output_directory(o->out);
+            OutputFiles outputs;
+            ExportOutputs files(outputs, o->out);
             Variant v = o->mode.variant();
             v.code_bits_offset = o->code_bits_offset;
             std::vector<std::string> args{"--mode", o->mode.mode};
@@ -35,7 +36,8 @@ Command add_export(CLI::App& app, const Context& ctx) {
             if (o->code_bits_offset != 0) args.insert(args.end(), {"--code-bits-offset", std::to_string(o->code_bits_offset)});
             const Built built = c.build(o->n, v);
             const ExportedModel m = export_model(c, o->n, v, built, args);
-            write_export(o->out, m);
+            files.write(m);
+            outputs.commit();
             ctx.out << "wrote " << o->out << ":";
             for (const auto& [name, bytes] : m.files) ctx.out << " " << name << " (" << bytes.size() << " bytes)";
             ctx.out << "; " << c.name() << " [" << built.variant << "], n <= " << o->n << ", " << describe(measure(built.model)) << "\n";

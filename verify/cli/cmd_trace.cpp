@@ -27,9 +27,9 @@ Command add_trace(CLI::App& app, const Context& ctx) {
 
   return {trace, [o, &ctx] {
       const Construction& c = ctx.registry.find(o->name);
-      for (const std::string* path : {&o->json, &o->svg})
-        if (!path->empty()) check_output_path(*path);
-      EXACTFORMER_REQUIRE(o->json.empty() || o->json != o->svg, "--json and --svg name the same file");
+      OutputFiles outputs;
+      if (!o->json.empty()) outputs.file(o->json, "--json");
+      if (!o->svg.empty()) outputs.file(o->svg, "--svg");
       const Graph g = from_graph6(o->graph);
       EXACTFORMER_REQUIRE(g.n() >= 1 && g.n() <= o->n, "the graph has " + std::to_string(g.n()) + " vertices; --n is " + std::to_string(o->n));
       const Task& task = find_task(c.task());
@@ -56,11 +56,10 @@ Command add_trace(CLI::App& app, const Context& ctx) {
         return certified();  // softmax2 with b*score off the integers on this input
       }
       const Trace& t = *exact;
+      if (!o->json.empty()) outputs.write(o->json, trace_to_json(t));
+      if (!o->svg.empty()) outputs.write(o->svg, trace_to_svg(t));
+      outputs.commit();
       print_trace(ctx.out, t, o->all_rows);
-      // Both rendered before either is written: a failure leaves both files as they were.
-      const std::string json = o->json.empty() ? "" : trace_to_json(t), svg = o->svg.empty() ? "" : trace_to_svg(t);
-      if (!o->json.empty()) write_file_atomically(o->json, json);
-      if (!o->svg.empty()) write_file_atomically(o->svg, svg);
       return t.answer == t.truth ? 0 : 1;
   }};
 }

@@ -37,7 +37,7 @@ struct VerifyOptions {
 };
 
 int run_verify(VerifyOptions o, const Context& ctx) {
-  std::ostream& out = ctx.out;
+  std::ostringstream out;  // the report, printed once every output is in place
   std::optional<LoadedExport> exported;  // --model DIR holding an exactformer export: run as its construction
   if (!o.model.empty()) {
     EXACTFORMER_REQUIRE(o.construction.empty(), "give a construction or --model DIR, not both");
@@ -70,12 +70,14 @@ int run_verify(VerifyOptions o, const Context& ctx) {
                       "--code-bits-offset: " + c.name() + " has no vertex codes (only edge_existence and node_degree do)");
   Variant v = o.mode.variant();
   v.code_bits_offset = o.code_bits_offset;
-  if (!o.json.empty()) check_output_path(o.json);
-  if (!o.answers.empty()) check_output_path(o.answers);
   EXACTFORMER_REQUIRE(o.resume.state.empty() || o.answers.empty(), "--answers is not resumable: give --state or --answers, not both");
   EXACTFORMER_REQUIRE(o.answers.empty() || mpi_world().size <= 1, "--answers is written by one process: run it without mpirun");
-  o.resume.check_path();
-  EXACTFORMER_REQUIRE(o.answers.empty() || o.answers != o.json, "--answers and --json name the same file");
+  OutputFiles outputs(mpi_world().rank == 0);
+  if (exported) outputs.input(exported->file, "--model");
+  if (is_graph_file(o.graphs)) outputs.input(o.graphs, "--graphs");
+  if (!o.json.empty()) outputs.file(o.json, "--json");
+  if (!o.answers.empty()) outputs.file(o.answers, "--answers");
+  o.resume.declare(outputs);
   const Built built = c.build(o.n, v);
   RunOptions ro;
   ro.jobs = o.jobs;
@@ -107,7 +109,7 @@ int run_verify(VerifyOptions o, const Context& ctx) {
   const std::unique_ptr<GraphSource> source = open_graph_source(o.graphs, o.n, 11, file);
   const std::string fingerprint =
       "verify " + c.name() + (exported ? " --model " + o.model + " (" + std::to_string(std::filesystem::file_size(exported->file)) + " bytes)" : std::string()) + " --n " + std::to_string(o.n) + " [" + built.variant + "] --graphs " + o.graphs +
-      (o.graphs == "labelled" || o.graphs == "-" || is_generated_spec(o.graphs) ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
+      (!is_graph_file(o.graphs) ? "" : " (" + std::to_string(std::filesystem::file_size(o.graphs)) + " bytes)") +
       " --edge-orders " + std::to_string(o.orders) + " --queries " + std::to_string(o.queries) + " --query-seed " +
       std::to_string(o.query_seed) + (o.gmp_only ? " --gmp-only" : "") + " --max-bits " + std::to_string(kRungBits[ro.max_rung]);
   const auto start = std::chrono::steady_clock::now();
@@ -165,13 +167,17 @@ int run_verify(VerifyOptions o, const Context& ctx) {
                  {"measured", shape_json_value(measured)},
                  {"claimed", shape_json_value(claimed)},
                  {"counterexample", s.failure ? Json(s.failure->describe()) : Json()}};
-    write_file_atomically(o.json, j.dump() + "\n");
+    outputs.write(o.json, j.dump() + "\n");
   }
-  if (!o.answers.empty()) write_file_atomically(o.answers, answers);
+  if (!o.answers.empty()) outputs.write(o.answers, answers);
+  outputs.commit();
+  ctx.out << out.str();
   return ok ? 0 : 1;
 }
 
 }  // namespace
+
+bool is_graph_file(const std::string& graphs) { return graphs != "labelled" && graphs != "-" && !is_generated_spec(graphs); }
 
 std::unique_ptr<GraphSource> open_graph_source(const std::string& graphs, int n, int max_labelled_n, std::ifstream& file) {
   if (graphs == "labelled") {

@@ -13,6 +13,7 @@
 
 #include "check.hpp"
 #include "distributed.hpp"
+#include "outputs.hpp"
 
 namespace exactformer::cli {
 
@@ -58,7 +59,7 @@ struct StateOptions {
   std::string state;
   long shard_graphs = 1000;
   void add_to(CLI::App* app, const std::string& what);
-  void check_path() const;  // the state file's directory must be writable (before any work)
+  void declare(OutputFiles& outputs) const;  // the state file, appended as the run goes (before any work)
 };
 
 // A command's sweeps run shard by shard (ShardedSweeps, set in RunOptions::sharding) while this object lives,
@@ -91,6 +92,8 @@ class Resumable {
 // verify's --graphs (for a construction or --model): labelled (needs n <= max_labelled_n), a generated spec, - (stdin)
 // or a graph6 file, opened into `file`; usage_error on a directory or an unreadable file.
 std::unique_ptr<GraphSource> open_graph_source(const std::string& graphs, int n, int max_labelled_n, std::ifstream& file);
+// --graphs names a graph6 file (not labelled, -, or a generated spec): an input no output may overwrite.
+bool is_graph_file(const std::string& graphs);
 
 // Shared by check and docs.
 int default_jobs();
@@ -119,9 +122,12 @@ std::unique_ptr<Progress> progress_meter(const Context& ctx, bool quiet);
 std::vector<CheckResult> run_checks(const std::vector<std::pair<const Construction*, CheckSpec>>& checks, const CheckCliOptions& o,
                                     const std::string& command, const Context& ctx);
 // Every shrunk witness of `results` as regression cases (verify/regressions.hpp), headed by `command`.
-void write_regressions(const Registry& registry, const std::vector<CheckResult>& results, const std::string& path,
-                       const std::string& command);
-// The table, every failure's details, the JSON file; 0 iff every check holds.
-int report_checks(const std::vector<CheckResult>& results, const std::string& json, std::ostream& out);
+std::string regressions_text(const Registry& registry, const std::vector<CheckResult>& results, const std::string& command);
+// Declares check's and docs' outputs (--json, --regressions, --state) before any work.
+void declare_check_outputs(const CheckCliOptions& o, OutputFiles& outputs);
+// Writes --json (and --regressions: regressions_text under `command`), commits every output, then prints the
+// table and every failure's details; 0 iff every check holds.
+int report_checks(const Registry& registry, const std::vector<CheckResult>& results, const CheckCliOptions& o, const std::string& command,
+                  OutputFiles& outputs, std::ostream& out);
 
 }  // namespace exactformer::cli

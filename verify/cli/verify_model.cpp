@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "cli/verify_model.hpp"
 #include "distributed.hpp"
@@ -57,7 +58,7 @@ std::string model_fingerprint(const VerifyModelOptions& o, const Task& task, con
   for (const char* f : {"config.json", "model.safetensors", "prompt.json"})
     s += std::string(" ") + f + ":" + file_digest((std::filesystem::path(o.model) / f).string());
   s += " --task " + task.name + " --n " + std::to_string(o.n) + " --graphs " + o.graphs;
-  if (o.graphs != "labelled" && o.graphs != "-" && !is_generated_spec(o.graphs) && std::filesystem::is_regular_file(o.graphs))
+  if (is_graph_file(o.graphs) && std::filesystem::is_regular_file(o.graphs))
     s += " (" + file_digest(o.graphs) + ")";  // (not a FIFO: reading it here would take the sweep's graphs)
   return s + " --edge-orders " + orders.str() + " --queries " + std::to_string(o.queries) + " --query-seed " +
          std::to_string(o.query_seed) + " --max-bits " + std::to_string(kImportRungBits[max_rung]);
@@ -70,13 +71,16 @@ std::string imported_sweep_name(const VerifyModelOptions& o, const Task& task, c
 }  // namespace
 
 int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
-  std::ostream& out = ctx.out;
-  if (!o.json.empty()) check_output_path(o.json);
-  if (!o.enclosures.empty()) check_output_path(o.enclosures);
-  o.resume.check_path();
+  std::ostringstream out;  // the report, printed once every output is in place
   EXACTFORMER_REQUIRE(o.enclosures.empty() || mpi_world().size <= 1, "--enclosures is written by one process: run it without mpirun");
   EXACTFORMER_REQUIRE(o.enclosures.empty() || (o.graphs == "labelled" && o.n <= 5), "--enclosures needs --graphs labelled and --n <= 5");
-  EXACTFORMER_REQUIRE(o.enclosures.empty() || o.enclosures != o.json, "--enclosures and --json name the same file");
+  OutputFiles outputs(mpi_world().rank == 0);
+  for (const char* f : {"config.json", "model.safetensors", "prompt.json"})
+    outputs.input((std::filesystem::path(o.model) / f).string(), "--model");
+  if (is_graph_file(o.graphs)) outputs.input(o.graphs, "--graphs");
+  if (!o.json.empty()) outputs.file(o.json, "--json");
+  if (!o.enclosures.empty()) outputs.file(o.enclosures, "--enclosures");
+  o.resume.declare(outputs);
   const EdgeOrders orders = EdgeOrders::parse(o.edge_orders.empty() ? "prompt" : o.edge_orders);
   EXACTFORMER_REQUIRE(orders.kind != EdgeOrders::Kind::all || o.n <= 4, "--edge-orders all needs --n <= 4 (6! orders of K4's edges)");
   EXACTFORMER_REQUIRE(o.max_bits >= 53, "--max-bits with --model: at least 53 (the double rung)");
@@ -153,9 +157,11 @@ int run_verify_model(const VerifyModelOptions& o, const Context& ctx) {
                  {"inputs", s.inputs}, {"right", s.right}, {"wrong", s.wrong}, {"undecided", s.undecided}, {"by_n", by_n},
                  {"decided_at", rungs}, {"first_failure", s.failures.empty() ? Json() : Json(s.failures.front().describe(im))},
                  {"shrunk", shrunk ? Json(shrunk->describe(im)) : Json()}, {"seconds", secs}};
-    write_file_atomically(o.json, j.dump(1) + "\n");
+    outputs.write(o.json, j.dump(1) + "\n");
   }
-  if (!o.enclosures.empty()) write_file_atomically(o.enclosures, enclosure_lines(im, task, o.n));
+  if (!o.enclosures.empty()) outputs.write(o.enclosures, enclosure_lines(im, task, o.n));
+  outputs.commit();
+  ctx.out << out.str();
   return ok ? 0 : 1;
 }
 

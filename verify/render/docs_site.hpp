@@ -16,7 +16,8 @@ struct DocsHeader {
   int edge_orders = 2;
 };
 
-// Writes the whole tree through replace_directory_atomically (report.hpp): `dir` holds one run's tree, never a mix.
+// Writes every file of the tree into `dir`: the staging copy of an OutputFiles directory (verify/outputs.hpp),
+// so that the tree on disk is one run's, never a mix.
 void write_docs_site(const Registry& registry, const std::vector<CheckResult>& results, const std::string& dir,
                      const DocsHeader& header, std::ostream& err);
 
