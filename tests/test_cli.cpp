@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 
@@ -127,6 +128,62 @@ TEST_CASE("resumable: a failing check and a generated source rerun from their st
   CHECK(untimed(v2.out) == untimed(v1.out));
   std::remove(check_state.c_str());
   std::remove(verify_state.c_str());
+}
+
+TEST_CASE("a state file is untrusted input: every forged or foreign file is refused, left as it was") {
+  const std::string state = "exactformer_test_forged.state";
+  std::remove(state.c_str());
+  const std::vector<std::string> verify{"verify", "node_count", "--n", "3", "--shard-graphs", "2", "--state", state, "--quiet"};
+  REQUIRE(cli(verify).code == 0);
+  std::ifstream in(state);
+  std::string header, record;
+  std::getline(in, header);
+  std::getline(in, record);
+  in.close();
+  const nlohmann::json r = nlohmann::json::parse(record);
+  const auto with_stats = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = r;
+    edit(j["stats"]);
+    return header + "\n" + j.dump() + "\n";
+  };
+  const auto failure = [](const char* g6, nlohmann::json order, long expected) {
+    return nlohmann::json{{"graph6", g6}, {"edge_order", order}, {"query", nlohmann::json::array()}, {"expected", expected},
+                          {"got", expected + 1},  {"variant", "hard"}, {"certificate", ""},        {"readout", ""}};
+  };
+  const std::vector<std::pair<std::string, std::string>> forged = {
+      {"nested", std::string(100000, '[') + std::string(100000, ']') + "\n"},
+      {"nested record", header + "\n" + std::string(5000, '{') + "\n"},
+      {"not a state file", "hello"},
+      {"not a state file, one line", "{\"a\": 1}\n"},
+      {"negative count", with_stats([](nlohmann::json& s) { s["graphs"] = -5; })},
+      {"fractional count", with_stats([](nlohmann::json& s) { s["queries"] = 1.5; })},
+      {"failure on a graph larger than n", with_stats([&](nlohmann::json& s) { s["failure"] = failure("D~{", nlohmann::json::array(), 5); })},
+      {"failure with another edge order", with_stats([&](nlohmann::json& s) { s["failure"] = failure("B?", {{0, 1}}, 3); })},
+      {"failure with a wrong truth", with_stats([&](nlohmann::json& s) { s["failure"] = failure("B?", nlohmann::json::array(), 2); })},
+      {"failure the model does not make", with_stats([&](nlohmann::json& s) { s["failure"] = failure("B?", nlohmann::json::array(), 3); })},
+      {"record with an extra field", header + "\n" + nlohmann::json(r).dump().insert(1, "\"x\":1,") + "\n"},
+      {"shard recorded twice", header + "\n" + record + "\n" + record + "\n"},
+  };
+  for (const auto& [what, text] : forged) {
+    CAPTURE(what);
+    std::ofstream(state, std::ios::binary) << text;
+    const Run run = cli(verify);
+    CAPTURE(run.err);
+    CHECK(run.code == 2);
+    CHECK(run.out.empty());
+    CHECK(lines(run.err) == 1);
+    std::ifstream after(state, std::ios::binary);
+    CHECK(std::string(std::istreambuf_iterator<char>(after), std::istreambuf_iterator<char>()) == text);  // not clobbered
+  }
+  // check --state too (a deeply nested file crashed it)
+  std::ofstream(state, std::ios::binary) << std::string(100000, '[');
+  CHECK(cli({"check", "retrieval.node_count.depth1", "--n-max", "2", "--state", state}).code == 2);
+  // A run refused before its first shard leaves no state file.
+  std::remove(state.c_str());
+  const std::string empty = temp_file("exactformer_test_empty.g6", "");
+  CHECK(cli({"verify", "node_count", "--n", "3", "--graphs", empty, "--state", state}).code == 2);
+  CHECK(!std::ifstream(state).good());
+  std::remove(empty.c_str());
 }
 
 TEST_CASE("one verdict whatever the thread timing: 30 runs of softmax2 row squaring at b = 2 with 2 threads") {

@@ -23,6 +23,24 @@ extern char** environ;
 
 namespace exactformer {
 
+void require_json_depth(std::string_view text, int max_depth, const std::string& what) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) throw usage_error(what + ": JSON nested deeper than " + std::to_string(max_depth) + " levels");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 Json shape_json_value(const Shape& s) {
   return Json{{"layers", s.layers},       {"heads", s.heads},         {"width", s.width},
               {"d_k", s.d_k},             {"d_v", s.d_v},             {"mlp_depth", s.mlp_depth},

@@ -3,6 +3,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,10 @@ std::string checks_to_json(const std::vector<CheckResult>& results);
 
 // The docs/results summary: id, statement, source, modes, sizes, graphs x queries, holds, witness, seconds.
 void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& results);
+
+// Refuses JSON text nested deeper than `max_depth` arrays / objects before anything parses it (a deeply
+// nested document would otherwise exhaust the stack of a recursive walk). `what` names it in the error.
+void require_json_depth(std::string_view text, int max_depth, const std::string& what);
 
 // The JSON of a Shape: {"layers": .., "heads": .., "width": .., ...}.
 Json shape_json_value(const Shape& s);

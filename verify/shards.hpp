@@ -29,7 +29,10 @@ struct ShardOptions {
 };
 
 // The state file: what an earlier run of the same command finished (loaded, a torn last line cut off; a
-// state of another run refused), and each newly finished shard appended. An empty path records nothing.
+// state of another run, a file that is no state file, a record with a missing or ill-typed field, a shard
+// recorded twice or JSON nested deeper than 8 levels refused with usage_error), and each newly finished shard
+// appended. The file is created with the first record, so a run refused before one leaves none. An empty path
+// records nothing.
 class StateFile {
  public:
   explicit StateFile(const ShardOptions& so);
@@ -41,6 +44,8 @@ class StateFile {
  private:
   std::string path_;
   std::uint64_t shard_graphs_;
+  Json header_;
+  bool header_written_ = false;  // the file starts with header_ (written with the first record)
   std::map<std::pair<std::string, std::uint64_t>, Json> done_;
 };
 

@@ -11,6 +11,7 @@
 #include "imported/import.hpp"
 #include "imported/safetensors.hpp"
 #include "sweep.hpp"
+#include "report.hpp"
 #include "tasks.hpp"
 
 namespace exactformer {

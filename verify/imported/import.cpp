@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exactformer/errors.hpp"
+#include "report.hpp"
 #include "tasks.hpp"
 
 namespace exactformer {

@@ -6,6 +6,7 @@
 
 #include "exactformer/errors.hpp"
 #include "imported/safetensors.hpp"
+#include "report.hpp"
 
 namespace exactformer {
 namespace {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exactformer/errors.hpp"
+#include "report.hpp"
 
 namespace exactformer {
 namespace {
@@ -78,24 +79,6 @@ std::uint64_t TensorEntry::elements() const {
   std::uint64_t e = 1;
   for (const auto s : shape) e *= static_cast<std::uint64_t>(s);  // validated: no overflow
   return e;
-}
-
-void require_json_depth(std::string_view text, int max_depth, const std::string& what) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) throw usage_error(what + ": JSON nested deeper than " + std::to_string(max_depth) + " levels");
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
 }
 
 SafetensorsReader SafetensorsReader::open(const std::string& path) {

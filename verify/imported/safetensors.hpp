@@ -58,10 +58,6 @@ class SafetensorsReader {
   std::map<std::string, std::string> metadata_;
 };
 
-// Refuses JSON text nested deeper than `max_depth` arrays / objects before anything parses it (a deeply
-// nested document would otherwise exhaust the stack of a recursive walk). `what` names it in the error.
-void require_json_depth(std::string_view text, int max_depth, const std::string& what);
-
 // Writes tensors as an F64 safetensors file's bytes (the test models and the fuzz corpus).
 std::string safetensors_f64_bytes(const std::vector<std::pair<std::string, TensorData>>& tensors,
                                   const std::map<std::string, std::string>& metadata = {});
