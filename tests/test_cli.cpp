@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <regex>
@@ -264,6 +265,11 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"list", "-\rn", std::string(2000, 'x')},
       {"bench", "node_count", "edge_count", "--mpi", "2"},  // one construction at a time
       {"bench", "no_such_construction", "--mpi", "2"},
+      // found by the second corpus of bad inputs (issue 30)
+      {"bench", "node_count", "--scaling", "16", "--budget", "nan"},
+      {"bench", "node_count", "--scaling", "16", "--mpi", "2"},
+      {"precision", "node_count", "--all", "--n", "2"},
+      {"mutate", "node_count", "--all", "--n", "2"},
   };
   // Every output a case names exists beforehand: a refused run must leave each as it was.
   const std::string sentinel = "exactformer_test_sentinel\n";
@@ -283,6 +289,15 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
     CHECK(std::none_of(r.err.begin(), r.err.end() - 1, [](char c) { return static_cast<unsigned char>(c) < 32; }));
   }
   CHECK(cli({"verify", "edge_existence", "--n", "5", "--graphs", bad_length}).err.find("line 2") != std::string::npos);
+  {  // no mpirun: said before any table
+    const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+    ::setenv("PATH", "/nonexistent", 1);
+    const Run no_mpirun = cli({"bench", "node_count", "--mpi", "2"});
+    ::setenv("PATH", path.c_str(), 1);
+    CHECK(no_mpirun.code == 2);
+    CHECK(no_mpirun.out.empty());
+    CHECK(no_mpirun.err.find("no mpirun on PATH") != std::string::npos);
+  }
   CHECK(unchanged("t.json"));  // refused before anything was written
   CHECK(unchanged("out.json"));
   std::remove("t.json");
@@ -301,6 +316,16 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
   CHECK(flood.err.find("\\x01") != std::string::npos);
   CHECK(flood.err.find("1048576 bytes") != std::string::npos);
   for (const auto& p : {empty, bad_length, bad_char, too_large, huge}) std::remove(p.c_str());
+}
+
+TEST_CASE("a generated source takes every seed up to 2^63 - 1, and says a larger one is out of range") {
+  const Run largest = cli({"verify", "node_count", "--n", "3", "--graphs", "random:gnp:3:1/2:5:9223372036854775807"});
+  CHECK(largest.code == 0);
+  CHECK(largest.out.find("graphs 5,") != std::string::npos);
+  const Run beyond = cli({"verify", "node_count", "--n", "3", "--graphs", "random:gnp:3:1/2:5:9223372036854775808"});
+  CHECK(beyond.code == 2);
+  CHECK(beyond.err.find("is outside 0..9223372036854775807") != std::string::npos);
+  CHECK(cli({"verify", "node_count", "--n", "3", "--graphs", "random:gnp:3:1/2:5:" + std::string(30, '9')}).code == 2);
 }
 
 TEST_CASE("vertex codes beyond 31 bits are -1, without undefined shifts") {

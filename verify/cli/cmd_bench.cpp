@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <cmath>
 #include <iomanip>
@@ -119,12 +120,27 @@ int run_scaling(const std::vector<std::string>& names, int n_max, double budget,
 // MPI throughput: the same `verify C --n N --quiet` (or `check ID --n-max N --quiet`) as one process and under
 // `mpirun -np K` for each K, run one after another as child processes (no shell), timed side by side; the
 // verdicts must agree.
+// True when PATH holds an executable file `program` (what posix_spawnp would start).
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = end > start ? dirs.substr(start, end - start) : ".";
+    const std::string file = dir + "/" + program;
+    if (::access(file.c_str(), X_OK) == 0 && !std::filesystem::is_directory(file)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 int run_mpi_bench(const std::vector<std::string>& names, int n, const std::vector<int>& ranks, const Context& ctx) {
   EXACTFORMER_REQUIRE(names.size() == 1, "bench --mpi times one construction or check (got " + std::to_string(names.size()) + ")");
   const std::string& name = names[0];
   bool is_check = false;
   for (const auto& cs : ctx.registry.checks()) is_check = is_check || cs.second.id == name;
   if (!is_check) ctx.registry.find(name);  // a usage error before anything starts
+  EXACTFORMER_REQUIRE(on_path("mpirun"), "bench --mpi: no mpirun on PATH (Open MPI: apt-get install openmpi-bin)");
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::vector<std::string> command_args =
       is_check ? std::vector<std::string>{self, "check", name, "--n-max", std::to_string(n), "--quiet"}
@@ -368,6 +384,8 @@ Command add_bench(CLI::App& app, const Context& ctx) {
             EXACTFORMER_REQUIRE((model->empty() && *load_mb == 0) || (names->empty() && ranks->empty() && *scaling == 0 && !*roundtrip),
                                 "bench --model / --load take no constructions, --mpi, --scaling or --roundtrip");
             EXACTFORMER_REQUIRE(!*roundtrip || (ranks->empty() && *scaling == 0), "bench --roundtrip takes no --mpi or --scaling");
+            EXACTFORMER_REQUIRE(ranks->empty() || *scaling == 0, "bench --mpi takes no --scaling (one is a sweep over ranks, the other over n)");
+            EXACTFORMER_REQUIRE(std::isfinite(*budget), "--budget must be a number of seconds in 0.1..3600");
             if (*load_mb) return run_load_bench(*load_mb, ctx);
             if (!model->empty()) return run_model_bench(*model, *n, ctx);
             if (!ranks->empty()) return run_mpi_bench(*names, *n, *ranks, ctx);

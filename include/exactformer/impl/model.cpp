@@ -4,6 +4,7 @@
 #include <mpfr.h>
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 
 namespace exactformer {
@@ -166,11 +167,13 @@ double to_double(const Q& x, int direction) {
 
 long parse_integer(const std::string& s, long lo, long hi, const std::string& what) {
   std::size_t i = s.size() > 0 && s[0] == '-' ? 1 : 0;
-  bool ok = i < s.size() && s.size() - i <= 18;
+  bool ok = i < s.size();
   for (std::size_t j = i; ok && j < s.size(); ++j) ok = s[j] >= '0' && s[j] <= '9';
   EXACTFORMER_REQUIRE(ok, what + ": not an integer: " + quote_input(s));
-  const long v = std::stol(s);
-  EXACTFORMER_REQUIRE(v >= lo && v <= hi, what + ": " + s + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  long v = 0;  // every long, 2^63 - 1 too; beyond it out of range, not "not an integer"
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  EXACTFORMER_REQUIRE(ec == std::errc() && end == s.data() + s.size() && v >= lo && v <= hi,
+                      what + ": " + quote_input(s) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
   return v;
 }
 
