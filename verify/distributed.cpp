@@ -62,6 +62,7 @@ void ShardedSweeps::run(const std::string& what, GraphSource& source, const Shar
 MpiWorld mpi_start(int&, char**&) { return {}; }
 MpiWorld mpi_world() { return {}; }
 void mpi_finish() {}
+void mpi_abandon(int, const std::string&, int) {}
 void run_distributed(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep,
                      const std::atomic<bool>* stop, Progress* progress) {
   run_shards(source, work, state, sweep, stop, progress);
@@ -72,18 +73,37 @@ void run_distributed(GraphSource& source, const ShardedWork& work, StateFile& st
 namespace {
 
 bool started = false;
-enum Tag : int { ask = 1, work_tag = 2, result = 3, stop_tag = 4, failed = 5 };
+enum Tag : int { ask = 1, work_tag = 2, result = 3, stop_tag = 4, failed = 5, abandon_tag = 6 };
+
+// Throws `abandoned` if another rank has sent its error (mpi_abandon).
+void check_abandoned() {
+  MPI_Status st;
+  int flag = 0;
+  MPI_Iprobe(MPI_ANY_SOURCE, abandon_tag, MPI_COMM_WORLD, &flag, &st);
+  if (!flag) return;
+  int count = 0;
+  MPI_Get_count(&st, MPI_CHAR, &count);
+  std::string body(static_cast<std::size_t>(count), '\0');
+  MPI_Recv(body.data(), count, MPI_CHAR, st.MPI_SOURCE, abandon_tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  const std::size_t colon = body.find(':');
+  throw abandoned(colon == std::string::npos ? 3 : std::atoi(body.substr(0, colon).c_str()), st.MPI_SOURCE,
+                  colon == std::string::npos ? body : body.substr(colon + 1));
+}
 
 void send(int to, Tag tag, const std::string& body) {
   MPI_Send(body.data(), static_cast<int>(body.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD);
 }
 
-// A message of any tag from anyone, waited for without spinning a core.
+// A message of any tag from anyone, waited for without spinning a core; another rank's error throws `abandoned`.
 std::string receive(int& from, int& tag) {
   MPI_Status st;
   int flag = 0;
-  while (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st), !flag)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (;;) {
+    check_abandoned();
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+    if (flag && st.MPI_TAG != abandon_tag) break;
+    if (!flag) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   int count = 0;
   MPI_Get_count(&st, MPI_CHAR, &count);
   std::string body(static_cast<std::size_t>(count), '\0');
@@ -120,9 +140,14 @@ Json coordinate(GraphSource& source, const ShardedWork& work, StateFile& state, 
 
 // Rank 0's `body` on every rank, waited for without spinning a core.
 std::string broadcast(std::string body) {
-  const auto wait = [](MPI_Request& request) {
+  // A worker also looks for an error another worker sent after this one stopped (rank 0 forwards it).
+  const bool worker = mpi_world().rank != 0;
+  const auto wait = [worker](MPI_Request& request) {
     int done = 0;
-    while (MPI_Test(&request, &done, MPI_STATUS_IGNORE), !done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (MPI_Test(&request, &done, MPI_STATUS_IGNORE), !done) {
+      if (worker) check_abandoned();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   };
   unsigned long long size = body.size();
   MPI_Request request;
@@ -156,27 +181,42 @@ void mpi_finish() {
   started = false;
 }
 
+void mpi_abandon(int code, const std::string& what, int except) {
+  const MpiWorld world = mpi_world();
+  const std::string body = std::to_string(code) + ":" + what;
+  for (int r = 0; r < world.size; ++r)
+    if (r != world.rank && r != except) {
+      MPI_Request request;  // buffered and left to complete: the receiver may never look (it failed too)
+      MPI_Isend(body.data(), static_cast<int>(body.size()), MPI_CHAR, r, abandon_tag, MPI_COMM_WORLD, &request);
+      MPI_Request_free(&request);
+    }
+}
+
 void run_distributed(GraphSource& source, const ShardedWork& work, StateFile& state, const std::string& sweep,
                      const std::atomic<bool>* stop, Progress* progress) {
   const MpiWorld world = mpi_world();
   if (world.size <= 1) return run_shards(source, work, state, sweep, stop, progress);
   if (world.rank != 0) {
     worker(work);
-    for (const Json& stats : Json::parse(broadcast(""))) work.merge(stats);  // the merged shards, as rank 0 took them
+    const Json merged = Json::parse(broadcast(""));  // the merged shards, as rank 0 took them, or its error
+    if (merged.is_object()) throw abandoned(merged.at("code").get<int>(), 0, merged.at("error").get<std::string>());
+    for (const Json& stats : merged) work.merge(stats);
     return;
   }
+  Json merged;
   try {
-    broadcast(coordinate(source, work, state, sweep, stop, progress, world).dump());
-    return;
+    merged = coordinate(source, work, state, sweep, stop, progress, world);
   } catch (const interrupted&) {
     throw;
+  } catch (const abandoned&) {
+    throw;
   } catch (const std::exception& e) {
-    // The workers wait for shards: end every rank now, with the tool's exit code for the error.
-    const bool usage = dynamic_cast<const usage_error*>(&e) != nullptr;
-    std::fprintf(stderr, "exactformer: %s%s\n", usage ? "error: " : "internal error: ", e.what());
-    std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, usage ? 2 : 3);
+    // Every worker has stopped and waits for the broadcast: it carries the error, and every rank ends with it.
+    const int code = dynamic_cast<const usage_error*>(&e) != nullptr ? 2 : 3;
+    broadcast(Json{{"code", code}, {"error", e.what()}}.dump());
+    throw abandoned(code, 0, e.what());  // every rank has it: nothing more to send
   }
+  broadcast(merged.dump());
 }
 
 namespace {
@@ -230,23 +270,39 @@ Json coordinate(GraphSource& source, const ShardedWork& work, StateFile& state, 
     send(to, stop_tag, "");
     ++idle_workers_stopped;
   };
+  // An error here (a malformed state record, a bad line of the graph stream, a full disk) stops handing out
+  // shards; the loop goes on until every worker has been told to stop, and the error is thrown after it.
+  const auto guarded = [&](const auto& step) {
+    try {
+      step();
+      return true;
+    } catch (const abandoned&) {
+      throw;  // a worker is gone: rank 0 ends the run (run_cli tells the others)
+    } catch (const std::exception& e) {
+      if (!error) error = {dynamic_cast<const usage_error*>(&e) != nullptr, e.what()};
+      stopping = true;
+      return false;
+    }
+  };
   while (idle_workers_stopped < world.size - 1) {
     int from = 0, tag = 0;
     const std::string body = receive(from, tag);
     if (tag == result || tag == failed) {
       const Json r = Json::parse(body);
       const auto k = r.at("shard").get<std::uint64_t>();
-      if (tag == result) {
-        state.record(sweep, k, r.at("stats"));
-        results[k] = {r.at("stats"), false};
-      } else {
-        errors[k] = {r.at("usage").get<bool>(), r.at("what").get<std::string>()};
-      }
-      merge_ready();
+      guarded([&] {
+        if (tag == result) {
+          state.record(sweep, k, r.at("stats"));
+          results[k] = {r.at("stats"), false};
+        } else {
+          errors[k] = {r.at("usage").get<bool>(), r.at("what").get<std::string>()};
+        }
+        merge_ready();
+      });
     }
-    hand_out(from);
+    if (!guarded([&] { hand_out(from); })) hand_out(from);  // stopping now: the worker is told to stop
   }
-  merge_ready();
+  guarded(merge_ready);
   if (error) {
     if (error->first) throw usage_error(error->second);
     throw internal_error(error->second);

@@ -5,7 +5,7 @@
 // shard order; ranks 1..K-1 evaluate. The merged result is the one-process result (shards run with their stream
 // offsets; nothing after the first failing shard counts, whatever finished first), and rank 0 broadcasts the merged
 // shards' statistics, which every rank merges alike, so every rank goes on through the same command (a check's
-// later sweeps depend on earlier verdicts); only rank 0 prints and writes files. With --state, rank 0 records
+// later sweeps depend on earlier verdicts); only rank 0 prints and writes files, errors too (mpi_abandon below). With --state, rank 0 records
 // finished shards and a rerun resumes. Waiting ranks poll with a 1 ms sleep, not a busy receive: on a small machine
 // they must not take a core.
 #pragma once
@@ -24,6 +24,17 @@ struct MpiWorld {
 MpiWorld mpi_start(int& argc, char**& argv);
 MpiWorld mpi_world();  // {0, 1} outside mpirun
 void mpi_finish();
+
+// Errors under mpirun. Whatever rank meets an error, every rank ends with its exit code and only rank 0
+// prints it, one line: a rank that fails calls mpi_abandon (its error to every other rank, except `except`),
+// and a rank waiting for a message or a broadcast that gets one throws `abandoned` (rank 0 forwards a worker's
+// to the other workers). An error in rank 0's coordination of a sweep is broadcast in place of its result.
+struct abandoned : std::runtime_error {
+  abandoned(int code, int from, const std::string& what) : std::runtime_error(what), code(code), from(from) {}
+  int code;  // the exit code of the rank that failed (2: usage error, 3: internal error)
+  int from;  // that rank
+};
+void mpi_abandon(int code, const std::string& what, int except = -1);
 
 // Every rank calls it with the same sweep; on every rank, work.merge sees the same shards in the same order (rank 0
 // broadcasts the merged shards' statistics). With one rank: run_shards.

@@ -129,7 +129,13 @@ StateFile::StateFile(const ShardOptions& so) : path_(so.state), shard_graphs_(so
     return j;
   };
   // Anything but our header first is another file, named by mistake: refused and left as it is.
-  const Json first = header_end == std::string::npos ? Json() : parse(0, header_end);
+  const Json first = [&] {
+    try {
+      return header_end == std::string::npos ? Json() : parse(0, header_end);
+    } catch (const usage_error&) {
+      return Json();  // not JSON, or nested too deep: not ours
+    }
+  }();
   EXACTFORMER_REQUIRE(first.is_object() && first.size() == header_.size() && first.value("format", Json()) == header_["format"],
                       named + " is not an exactformer state file (or not of this version): name another --state");
   Json same_binary = first;

@@ -106,6 +106,18 @@ void Resumable::die_interrupted(std::ostream& err) const {
 
 }  // namespace cli
 
+namespace {
+
+// The one line of an error (exit 2: usage, 3: internal), and under mpirun the same error to every other rank,
+// printed by rank 0 only.
+int fail(int code, const std::string& what, std::ostream& err) {
+  if (mpi_world().size > 1) mpi_abandon(code, what);
+  if (mpi_world().rank == 0) err << "exactformer: " << (code == 2 ? "error: " : "internal error: ") << one_line(what) << "\n";
+  return code;
+}
+
+}  // namespace
+
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, const Registry& registry) {
   CLI::App app{"exactformer: hand-built transformers for graph tasks, run in exact rational arithmetic and checked\n"
                "against ground-truth solvers on every small graph and every query."};
@@ -126,22 +138,22 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     std::string what = e.what();
     for (char& ch : what)
       if (ch == '\n') ch = ' ';
-    err << "exactformer: error: " << one_line(what) << "\n";
-    return 2;
+    return fail(2, what, err);
   }
   try {
     for (const cli::Command& c : commands)
       if (*c.subcommand) return c.run();
     return 2;
+  } catch (const abandoned& e) {  // under mpirun: another rank's error, or one every rank has
+    if (mpi_world().rank == 0) {
+      if (e.from != 0) mpi_abandon(e.code, e.what(), e.from);
+      err << "exactformer: " << (e.code == 2 ? "error: " : "internal error: ") << one_line(e.what()) << "\n";
+    }
+    return e.code;
   } catch (const usage_error& e) {
-    err << "exactformer: error: " << one_line(e.what()) << "\n";
-    return 2;
-  } catch (const internal_error& e) {
-    err << "exactformer: internal error: " << one_line(e.what()) << "\n";
-    return 3;
+    return fail(2, e.what(), err);
   } catch (const std::exception& e) {
-    err << "exactformer: internal error: " << one_line(e.what()) << "\n";
-    return 3;
+    return fail(3, e.what(), err);
   }
 }
 
