@@ -270,6 +270,8 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
       {"bench", "node_count", "--scaling", "16", "--mpi", "2"},
       {"precision", "node_count", "--all", "--n", "2"},
       {"mutate", "node_count", "--all", "--n", "2"},
+      {"verify", "connectivity_squaring", "--n", "4096", "--graphs", "family:path:4"},  // 15e9 weights: refused, not aborted in GMP
+      {"export", "connectivity_squaring", "--n", "4096", "--out", "exactformer_test_never_written"},
   };
   // Every output a case names exists beforehand: a refused run must leave each as it was.
   const std::string sentinel = "exactformer_test_sentinel\n";

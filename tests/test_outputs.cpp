@@ -331,3 +331,20 @@ TEST_CASE("export --out: the current directory works; a FIFO or a symlink to a d
   check_refused(docs);
   fs::remove_all(d);
 }
+
+// Not an output, but the same machinery (a child with a resource limit): under a 2 GB address-space limit a
+// model whose exact weights would not fit is refused before it is built, with what it would need.
+TEST_CASE("a model too large for the address-space limit is refused up front, one that fits runs") {
+  std::string skipped;
+  const auto limited = [] {
+    const rlimit two_gb{2UL << 30, RLIM_INFINITY};
+    return ::setrlimit(RLIMIT_AS, &two_gb) == 0 ? std::string() : std::string("setrlimit failed");
+  };
+  const Run big = in_child({"verify", "connectivity_squaring", "--n", "256", "--graphs", "family:path:4"}, limited, skipped);
+  REQUIRE(skipped.empty());
+  check_refused(big);
+  CHECK(big.err.find("40482685 weights") != std::string::npos);
+  CHECK(big.err.find("2.0 GiB") != std::string::npos);
+  const Run small = in_child({"verify", "connectivity_squaring", "--n", "16", "--graphs", "family:path:4", "--jobs", "1"}, limited, skipped);
+  CHECK(small.code == 0);
+}

@@ -22,6 +22,7 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
   for (const Variant& v : spec.variants) {
     if (opt.witness_only) break;
     VariantResult vr;
+    require_memory_to_build(c, opt.n_max, v);
     const Built built = c.build(opt.n_max, v);
     vr.variant = built.variant;
     vr.measured = measure(built.model);
@@ -31,6 +32,7 @@ CheckResult run_check(const Construction& c, const CheckSpec& spec, const CheckO
     vr.labelled = run_sweep(c, built, opt.n_max, *source, opt.run);
     if (vr.labelled.failure) vr.labelled.failure = shrink(c, built, *vr.labelled.failure);
     for (const int n : family_sizes(opt.n_max, family_n_max)) {
+      require_memory_to_build(c, n, v);
       const Built big = c.build(n, v);
       const auto diff = shape_differences(measure(big.model), c.claimed(n, v));
       for (const auto& d : diff) vr.shape_mismatch.push_back("n=" + std::to_string(n) + " " + d);

@@ -180,6 +180,15 @@ class Construction {
   virtual std::vector<CheckSpec> checks() const = 0;
 };
 
+// Memory a built model takes per weight (its claimed params): exact rationals in Eigen matrices, measured at
+// 73-80 bytes (connectivity_squaring, verify at n = 64: 1.96M weights, 158 MB resident; n = 256: 40.5M, 2.96 GB);
+// an export also holds every weight as text and JSON (n = 64: 944 MB; n = 128: 8.98M weights, 5.77 GB = 642 bytes).
+inline constexpr double kBuildBytesPerWeight = 96, kExportBytesPerWeight = 720;
+// Refuses (usage_error) to build c for n when its claimed weights at `bytes_per_weight` would not fit in this
+// process's memory — the smaller of physical memory and the address-space limit (ulimit -v) — saying what it
+// would need: such a build is refused before it starts, never killed or aborted inside GMP.
+void require_memory_to_build(const Construction& c, int n, const Variant& v, double bytes_per_weight = kBuildBytesPerWeight);
+
 // ---------------------------------------------------------------------------------------------------
 // Registries. The built-in one is constructions/list.inc (the one registration point, expanded in
 // constructions/registry.cpp); the CLI and the checks take a Registry, so a test can hand them its own

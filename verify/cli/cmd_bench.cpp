@@ -77,6 +77,11 @@ int run_scaling(const std::vector<std::string>& names, int n_max, double budget,
     std::string cells;
     for (int n = 8; n <= std::min(n_max, c.max_build_n()); n *= 2) {
       const auto start = std::chrono::steady_clock::now();
+      try {
+        require_memory_to_build(c, n, Variant::hard());
+      } catch (const usage_error&) {
+        break;  // the series ends where the model would not fit in memory
+      }
       const Built built = c.build(n, Variant::hard());
       auto source = list_source({path_graph(n)}, "P_n");
       RunOptions ro;

@@ -34,6 +34,7 @@ Command add_export(CLI::App& app, const Context& ctx) {
             if (o->mode.b) args.insert(args.end(), {"--b", std::to_string(*o->mode.b)});
             if (!o->mode.beta.empty()) args.insert(args.end(), {"--beta", v.beta.str()});
             if (o->code_bits_offset != 0) args.insert(args.end(), {"--code-bits-offset", std::to_string(o->code_bits_offset)});
+            require_memory_to_build(c, o->n, v, kExportBytesPerWeight);
             const Built built = c.build(o->n, v);
             const ExportedModel m = export_model(c, o->n, v, built, args);
             files.write(m);

@@ -42,6 +42,7 @@ Command add_trace(CLI::App& app, const Context& ctx) {
       EXACTFORMER_REQUIRE(static_cast<int>(query.args.size()) == task.arity,
                           "--query: " + c.task() + " takes " + std::to_string(task.arity) + " vertices");
       for (int a : query.args) EXACTFORMER_REQUIRE(a >= 0 && a < g.n(), "--query: vertex " + std::to_string(a) + " is not in the graph");
+      require_memory_to_build(c, o->n, o->mode.variant());
       const Built built = c.build(o->n, o->mode.variant());
       const auto certified = [&] {
         EXACTFORMER_REQUIRE(o->json.empty() && o->svg.empty(),

@@ -78,6 +78,7 @@ int run_verify(VerifyOptions o, const Context& ctx) {
   if (!o.json.empty()) outputs.file(o.json, "--json");
   if (!o.answers.empty()) outputs.file(o.answers, "--answers");
   o.resume.declare(outputs);
+  require_memory_to_build(c, o.n, v);
   const Built built = c.build(o.n, v);
   RunOptions ro;
   ro.jobs = o.jobs;

@@ -1,6 +1,12 @@
 // Implementation of include/exactformer/construction.hpp: variants and the helpers constructions share.
 #include "exactformer/construction.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
 namespace exactformer {
 
 std::string Variant::str() const {
@@ -50,6 +56,23 @@ int bit_length_of(long x) {
     x >>= 1;
   }
   return r;
+}
+
+void require_memory_to_build(const Construction& c, int n, const Variant& v, double bytes_per_weight) {
+  double limit = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  rlimit as{};
+  if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) limit = std::min(limit, static_cast<double>(as.rlim_cur));
+  const long weights = c.claimed(n, v).params;
+  const double need = static_cast<double>(weights) * bytes_per_weight + 256e6;  // and the tool itself, its threads' stacks
+  if (need <= limit) return;
+  const auto gib = [](double bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+    return std::string(buf);
+  };
+  throw usage_error(c.name() + " for n = " + std::to_string(n) + " has " + std::to_string(weights) + " weights (its claimed shape), about " +
+                    gib(need) + " as exact rationals; this process may use " + gib(limit) +
+                    " (physical memory, or ulimit -v): build it for a smaller --n");
 }
 
 }  // namespace exactformer
