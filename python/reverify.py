@@ -15,6 +15,7 @@ cannot read, or a model it cannot evaluate exactly (softmax(beta), softmax2 off 
 
 import json
 import os
+import re
 import sys
 from collections import deque
 from fractions import Fraction
@@ -23,6 +24,107 @@ from itertools import combinations
 
 class NotExact(Exception):
     pass
+
+
+class BadExport(ValueError):
+    pass
+
+
+# -- the export, checked field by field before anything is built from it (this file's own rules: it shares no
+# code with the PyTorch reader, which checks the same format its own way) -------------------------------------
+RATIONAL = re.compile(r"-?[0-9]{1,2000}(/[0-9]{1,2000})?")
+DECODERS = {"threshold_half", "round_inverse_minus_one", "exact_ratio", "is_zero", "positive_rank", "distance_or_none", "bit_set"}
+
+
+def load_json(text, what, max_depth=16):
+    depth, in_string, escaped = 0, False, False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise BadExport(f"{what}: JSON nested deeper than {max_depth} levels")
+        elif c in "]}":
+            depth -= 1
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise BadExport(f"{what}: not JSON ({str(e)[:60]})")
+
+
+def need(cond, message):
+    if not cond:
+        raise BadExport(message)
+
+
+def is_int(x, lo, hi):
+    return isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
+
+
+def check_matrix(ref, rows, cols, where):
+    need(isinstance(ref, dict) and isinstance(ref.get("exact"), list), f"{where} is not a matrix with exact entries")
+    m = ref["exact"]
+    need(len(m) > 0 and all(isinstance(r, list) for r in m), f"{where}: no rows")
+    width = len(m[0])
+    need(all(len(r) == width for r in m), f"{where}: rows of different lengths")
+    need(rows is None or len(m) == rows, f"{where}: {len(m)} rows, expected {rows}")
+    need(cols is None or width == cols, f"{where}: {width} columns, expected {cols}")
+    for r in m:
+        for x in r:
+            need(isinstance(x, str) and RATIONAL.fullmatch(x) and not ("/" in x and int(x.split("/")[1]) == 0),
+                 f"{where}: {str(x)[:40]!r} is not an exact rational p or p/q")
+    return len(m), width
+
+
+def check_config(cfg):
+    """Raises BadExport naming the first field that is missing, of the wrong type, or out of range."""
+    need(isinstance(cfg, dict), "the config is not a JSON object")
+    for key, typ in (("construction", str), ("variant", str), ("task", dict), ("vocabulary", list), ("embedding", dict),
+                     ("layers", list), ("decoder", dict), ("sequence", dict), ("claimed", dict)):
+        need(isinstance(cfg.get(key), typ), f"{key} is missing or not a {typ.__name__}")
+    need(is_int(cfg.get("n"), 1, 4096), f"n = {str(cfg.get('n'))[:20]} is not an integer in 1..4096")
+    need(isinstance(cfg["task"].get("name"), str) and is_int(cfg["task"].get("arity"), 0, 2), "task has no name or arity 0..2")
+    need(is_int(cfg["sequence"].get("pause_tokens"), 0, 1 << 16), "sequence.pause_tokens is not a count")
+    vocab, d = check_matrix(cfg["embedding"], None, None, "embedding")
+    seen = set()
+    for i, t in enumerate(cfg["vocabulary"]):
+        need(isinstance(t, dict) and t.get("kind") in ("vertex", "edge", "task", "pause"), f"vocabulary[{i}] has no known kind")
+        need(is_int(t.get("a"), -1, 1 << 16) and is_int(t.get("b"), -1, 1 << 16), f"vocabulary[{i}]: a, b are not integers >= -1")
+        need(is_int(t.get("index"), 0, vocab - 1), f"vocabulary[{i}].index {str(t.get('index'))[:20]} is not a row of the embedding (0..{vocab - 1})")
+        need((t["kind"], t["a"], t["b"]) not in seen, f"vocabulary[{i}] repeats a token")
+        seen.add((t["kind"], t["a"], t["b"]))
+    for li, layer in enumerate(cfg["layers"]):
+        need(isinstance(layer, dict) and isinstance(layer.get("heads"), list) and isinstance(layer.get("mlp"), list),
+             f"layers[{li}] has no heads and mlp lists")
+        for hi, h in enumerate(layer["heads"]):
+            where = f"layers[{li}].heads[{hi}]"
+            need(isinstance(h, dict) and isinstance(h.get("name"), str), f"{where} is not a named head")
+            need(h.get("mode") in ("hard", "softmax2", "softmax"), f"{where}: mode {str(h.get('mode'))[:20]!r} is unknown")
+            need(h["mode"] != "softmax2" or is_int(h.get("b"), 0, 1000), f"{where}: b is not an integer in 0..1000")
+            need(h.get("mask") in ("causal", "none"), f"{where}: mask is not causal or none")
+            dk = check_matrix(h.get("wq"), d, None, where + ".wq")[1]
+            check_matrix(h.get("wk"), d, dk, where + ".wk")
+            dv = check_matrix(h.get("wv"), d, None, where + ".wv")[1]
+            check_matrix(h.get("wo"), dv, d, where + ".wo")
+        width = d
+        for ai, a in enumerate(layer["mlp"]):
+            where = f"layers[{li}].mlp[{ai}]"
+            need(isinstance(a, dict), f"{where} is not an object")
+            out = check_matrix(a.get("weight"), width, d if ai + 1 == len(layer["mlp"]) else None, where + ".weight")[1]
+            check_matrix(a.get("bias"), 1, out, where + ".bias")
+            width = out
+    dec = cfg["decoder"]
+    need(dec.get("kind") in DECODERS, f"decoder.kind {str(dec.get('kind'))[:30]!r} is unknown")
+    need(isinstance(dec.get("slots"), list) and all(isinstance(s, dict) and is_int(s.get("column"), 0, d - 1) for s in dec["slots"]),
+         f"decoder.slots are not columns 0..{d - 1}")
 
 
 # -- ground truth: the dumbest correct algorithms ------------------------------------------------------------
@@ -269,14 +371,16 @@ def main(argv):
         n_max = int(args[i + 1])
         del args[i:i + 2]
     if len(args) != 1:
-        print("usage: reverify.py DIR [--n-max K]", file=sys.stderr)
+        print("reverify: error: usage: reverify.py DIR [--n-max K]", file=sys.stderr)
         return 2
     try:
         v2 = os.path.exists(args[0] + "/exactformer.json")  # exactformer-model/2; older exports: config.json, /1
-        with open(args[0] + ("/exactformer.json" if v2 else "/config.json")) as f:
-            cfg = json.load(f)
-        if cfg.get("format") != ("exactformer-model/2" if v2 else "exactformer-model/1"):
-            raise ValueError(f"format {str(cfg.get('format'))[:40]!r}")
+        name = "exactformer.json" if v2 else "config.json"
+        with open(args[0] + "/" + name, errors="replace") as f:
+            cfg = load_json(f.read(), name)
+        need(isinstance(cfg, dict) and cfg.get("format") == ("exactformer-model/2" if v2 else "exactformer-model/1"),
+             f"{name}: not an exactformer export (its format: {str(cfg.get('format') if isinstance(cfg, dict) else None)[:40]!r})")
+        check_config(cfg)
         model = Model(cfg)
         task, arity, n = cfg["task"]["name"], cfg["task"]["arity"], cfg["n"]
         n_max = n if n_max is None else n_max
@@ -320,4 +424,10 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - a bug here is an internal error (exit 3), never a traceback with exit 1
+        print(f"reverify: internal error: {type(e).__name__}: {str(e)[:200]}", file=sys.stderr)
+        sys.exit(3)

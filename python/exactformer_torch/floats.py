@@ -8,7 +8,6 @@ on the lexicographic edge order), replay the same (graph, query) pairs in PyTorc
 bfloat16, and tabulate wrong answers per dtype, the first wrong pair, and pairs per second of the exact
 tool and of PyTorch float64 side by side. Everything runs without a shell."""
 
-import argparse
 import json
 import os
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from .cli import ArgumentParser
 from .export import load_export
 from .graphs import labelled_count, labelled_graphs
 from .replay import InputError, describe_first, exact_answers, find_exactformer, replay
@@ -38,7 +38,7 @@ def cell(r):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="exactformer_torch.floats", description=__doc__.split("\n\n")[0])
+    ap = ArgumentParser(prog="exactformer_torch.floats", description=__doc__.split("\n\n")[0])
     ap.add_argument("--exactformer", help="the exactformer binary")
     ap.add_argument("--n", type=int, default=5, help="every labelled graph with 1..N vertices (the model is built for N)")
     ap.add_argument("--n-for", action="append", default=[], metavar="NAME=K", help="a smaller N for one construction")

@@ -12,7 +12,6 @@ run here on the same graphs (`exactformer verify CONSTRUCTION --n N <the export'
 
 Exit 0: the replay ran (wrong answers are its finding, not an error); 2: bad input; 3: internal error."""
 
-import argparse
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from .cli import ArgumentParser
 from .export import load_export
 from .graphs import from_graph6, labelled_count, labelled_graphs, queries, to_graph6
 from .model import DTYPES, ExportedTransformer, run_all
@@ -93,8 +93,14 @@ def read_answers(path):
 
 
 def find_exactformer(given):
-    candidates = [given, os.environ.get("EXACTFORMER"),
-                  str(Path(__file__).resolve().parents[2] / "build" / "release" / "exactformer"), shutil.which("exactformer")]
+    """The exact tool: `given` (which must be an executable file: no silent fall-back to another), else the first of
+    $EXACTFORMER, the repository's build and PATH."""
+    if given:
+        if not (Path(given).is_file() and os.access(given, os.X_OK)):
+            raise InputError(f"--exactformer {given[:40]!r} is not an executable file")
+        return given
+    candidates = [os.environ.get("EXACTFORMER"), str(Path(__file__).resolve().parents[2] / "build" / "release" / "exactformer"),
+                  shutil.which("exactformer")]
     for c in candidates:
         if c and Path(c).is_file() and os.access(c, os.X_OK):
             return c
@@ -109,11 +115,20 @@ def exact_answers(export, graphs, exe):
         answers, summary = Path(tmp) / "answers.jsonl", Path(tmp) / "verify.json"
         cmd = [exe, "verify", export.construction, "--n", str(export.n), *export.config["verify_args"], "--graphs", str(g6),
                "--edge-orders", "1", "--answers", str(answers), "--json", str(summary), "--quiet"]
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if r.returncode not in (0, 1):
-            raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {r.returncode}: {r.stderr.strip()[:200]}")
-        s = json.loads(summary.read_text())
-        return read_answers(str(answers)), s["seconds"], ("HOLDS" if s["holds"] else "FAILS (the exact model itself)")
+        try:
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except OSError as e:
+            raise InputError(f"cannot run the exact tool {exe[:40]!r}: {e.strerror}")
+        # Exit 0 or 1 with its JSON summary and answers is the exact tool's answer; anything else is not.
+        last = (r.stderr.strip().splitlines() or [""])[-1][:160]
+        if r.returncode not in (0, 1) or not summary.is_file() or not answers.is_file():
+            raise InputError(f"the exact tool {Path(exe).name[:40]!r} did not answer (exit {r.returncode}{': ' + last if last else ''})")
+        try:
+            s = json.loads(summary.read_text())
+            seconds, holds = float(s["seconds"]), bool(s["holds"])
+        except (ValueError, KeyError, TypeError):
+            raise InputError(f"the exact tool {Path(exe).name[:40]!r} wrote no exactformer-verify summary")
+        return read_answers(str(answers)), seconds, ("HOLDS" if holds else "FAILS (the exact model itself)")
 
 
 def replay(export, graphs, dtypes, exact, batch_size=4096, tie_rtol=None):
@@ -146,7 +161,7 @@ def describe_first(f):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="exactformer_torch.replay", description=__doc__.split("\n\n")[0])
+    ap = ArgumentParser(prog="exactformer_torch.replay", description=__doc__.split("\n\n")[0])
     ap.add_argument("export", help="a directory written by `exactformer export`")
     ap.add_argument("--graphs", default="labelled", help="labelled (every labelled graph up to min(n, 6) vertices), labelled:K, a graph6 FILE, or -")
     ap.add_argument("--dtype", default="float64,float32,bfloat16", help="comma-separated: float64, float32, bfloat16")
@@ -164,12 +179,14 @@ def main(argv=None):
                 raise InputError(f"--dtype {d[:40]!r}: one of {', '.join(DTYPES)}")
         if a.batch < 1:
             raise InputError("--batch must be at least 1")
+        if a.tie_rtol is not None and not 0 <= a.tie_rtol < 1:  # nan fails both
+            raise InputError("--tie-rtol must be in [0, 1)")
         if a.json and (Path(a.json).is_dir() or not os.access(Path(a.json).resolve().parent, os.W_OK)):
             raise InputError(f"--json {a.json[:40]!r}: not a writable file path")
         try:
             export = load_export(a.export)
-        except (OSError, ValueError, KeyError) as e:
-            raise InputError(f"{a.export[:40]}: not an exactformer export ({str(e)[:80]})")
+        except (OSError, ValueError) as e:
+            raise InputError(f"{a.export[:40]}: not a valid exactformer export: {str(e)[:160]}")
         graphs, coverage = read_graphs(a.graphs, export.n)
         exe = None if a.answers else find_exactformer(a.exactformer)
         torch.set_num_threads(os.cpu_count() or 1)
@@ -177,7 +194,10 @@ def main(argv=None):
             exact, exact_seconds, verdict = read_answers(a.answers), None, "answers from " + a.answers
         else:
             exact, exact_seconds, verdict = exact_answers(export, graphs, exe)
-        rows = replay(export, graphs, dtypes, exact, a.batch, a.tie_rtol)
+        try:
+            rows = replay(export, graphs, dtypes, exact, a.batch, a.tie_rtol)
+        except KeyError as e:  # a token the graphs need and the vocabulary lacks
+            raise InputError(f"{a.export[:40]}: the vocabulary lacks token {e}")
     except InputError as e:
         print(f"exactformer_torch.replay: error: {e}", file=sys.stderr)
         return 2

@@ -9,12 +9,12 @@ TASK: edge_existence (every ordered pair (s, t); yes / no) or node_degree (every
 in lexicographic order, the answer read at the last position; answers compete among the task's answer tokens only.
 CPU, 2 threads, seeded: the same command gives the same model on the same machine."""
 
-import argparse
 import itertools
 import time
 
 import torch
 
+from .cli import ArgumentParser
 from .tl import GraphTransformer, edge_list_prompt, save_model, tokenize
 
 
@@ -80,7 +80,7 @@ def train(task, out, n=5, layers=2, width=32, steps=3000, seed=0, eval_every=250
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m exactformer_torch.train")
+    ap = ArgumentParser(prog="python3 -m exactformer_torch.train")
     ap.add_argument("task", choices=["edge_existence", "node_degree"])
     ap.add_argument("out")
     ap.add_argument("--n", type=int, default=5)

@@ -5,6 +5,10 @@
                                                          export at n = 4, python/reverify.py must hold
     test_export.py EXACTFORMER WORKDIR corrupt           corrupted exports must fail the re-verifier (exit 1), a
                                                          malformed one is refused (exit 2)
+    test_export.py EXACTFORMER WORKDIR malformed         every malformed export (a list for an object, deep nesting, a
+                                                         missing tensor, an index out of range, a non-integer n, an
+                                                         unknown mode or decoder, a bad beta, 1e999999, ...) and bad
+                                                         arguments: replay and the re-verifier exit 2 with one line
     test_export.py EXACTFORMER WORKDIR float64           where the exact tool's double evaluator answers every query
                                                          right (`exactformer bench --n 3`), PyTorch float64 hard
                                                          attention readouts equal the exact readouts as floats;
@@ -112,6 +116,80 @@ def cmd_corrupt(exe, work):
     print("malformed export refused:", r.stderr.strip())
 
 
+def malformed_exports(base):
+    """(what, exactformer.json text) for each way an export can be malformed, edited from a good one."""
+    def edit(f):
+        c = json.loads(json.dumps(base))
+        f(c)
+        return json.dumps(c)
+    head = lambda c: c["layers"][0]["heads"][0]  # noqa: E731
+    return [
+        ("a list where the config object is", "[1, 2, 3]"),
+        ("deeply nested JSON", "[" * 100000 + "]" * 100000),
+        ("a list where a head is", edit(lambda c: c["layers"][0]["heads"].__setitem__(0, []))),
+        ("a missing tensor", edit(lambda c: head(c).pop("wk"))),
+        ("a matrix of the wrong shape", edit(lambda c: head(c)["wq"]["exact"].pop())),
+        ("a vocabulary index out of range", edit(lambda c: c["vocabulary"][0].__setitem__("index", 10 ** 6))),
+        ("a negative vocabulary index", edit(lambda c: c["vocabulary"][0].__setitem__("index", -1))),
+        ("a non-integer n", edit(lambda c: c.__setitem__("n", 3.5))),
+        ("n given as a string", edit(lambda c: c.__setitem__("n", "4"))),
+        ("an unknown head mode", edit(lambda c: head(c).__setitem__("mode", "sparsemax"))),
+        ("an unknown decoder", edit(lambda c: c["decoder"].__setitem__("kind", "argmax"))),
+        ("a decoder column outside the width", edit(lambda c: c["decoder"]["slots"][0].__setitem__("column", 10 ** 6))),
+        ("a beta that is not a rational", edit(lambda c: head(c).update(mode="softmax", beta="e"))),
+        ("a weight 1e999999", edit(lambda c: head(c)["wq"]["exact"][0].__setitem__(0, "1e999999"))),
+        ("a weight with a zero denominator", edit(lambda c: head(c)["wq"]["exact"][0].__setitem__(0, "1/0"))),
+        ("a weight that is a number, not a string", edit(lambda c: head(c)["wq"]["exact"][0].__setitem__(0, 1))),
+        ("a mask that is neither", edit(lambda c: head(c).__setitem__("mask", "sideways"))),
+        ("a pause count that is negative", edit(lambda c: c["sequence"].__setitem__("pause_tokens", -2))),
+        ("not JSON", "{\"format\": "),
+        ("bytes that are not UTF-8", "\udcff"),
+    ]
+
+
+def one_line_refusal(r, what, who, saying=""):
+    if r.returncode != 2 or r.stdout.strip() or len(r.stderr.strip().splitlines()) != 1 or "Traceback" in r.stderr or saying not in r.stderr:
+        raise SystemExit(f"{who} on {what}: exit {r.returncode} (want 2 and one line{', saying ' + repr(saying) if saying else ''}):\n"
+                         f"{r.stdout}{r.stderr}")
+
+
+def cmd_malformed(exe, work):
+    good = work / "malformed.good"
+    base = export(exe, "node_degree", "hard", 3, good)
+    replay = ["/usr/bin/python3", "-m", "exactformer_torch.replay"]
+    env = {"PYTHONPATH": str(HERE.parent), "PATH": "/usr/bin:/bin"}
+    if run([*replay, good, "--exactformer", exe], env=env).returncode != 0 or reverify(good).returncode != 0:
+        raise SystemExit("the unedited export does not replay and reverify")
+    d = work / "malformed"
+    d.mkdir(exist_ok=True)
+    for name in ("prompt.json", "config.json", "model.safetensors"):
+        (d / name).unlink(missing_ok=True)
+    cases = malformed_exports(base)
+    for what, text in cases:
+        (d / "exactformer.json").write_text(text, errors="surrogateescape")
+        one_line_refusal(reverify(d), what, "reverify")
+        # (the answers are never read: the export is refused first)
+        one_line_refusal(run([*replay, d, "--answers", "/dev/null"], env=env), what, "replay", "not a valid exactformer export")
+    print(f"{len(cases)} malformed exports: replay and reverify exit 2 with one line")
+    # Bad arguments and a bad exact tool.
+    missing = work / "no_such_program"
+    args = [
+        ("an unknown option", [*replay, good, "--no-such-option"]),
+        ("a batch of 0", [*replay, good, "--batch", "0"]),
+        ("a tie tolerance nan", [*replay, good, "--tie-rtol", "nan"]),
+        ("--exactformer naming a missing program", [*replay, good, "--exactformer", missing]),
+        ("--exactformer naming /bin/false", [*replay, good, "--exactformer", "/bin/false"]),
+        ("--exactformer naming /bin/true", [*replay, good, "--exactformer", "/bin/true"]),
+        ("reverify --n-max x", ["/usr/bin/python3", REVERIFY, good, "--n-max", "x"]),
+        ("reverify with no directory", ["/usr/bin/python3", REVERIFY]),
+    ]
+    for what, cmd in args:
+        r = run(cmd, env=env)
+        one_line_refusal(r, what, cmd[2] if cmd[1] == "-m" else "reverify")
+        print(f"  {what}: {r.stderr.strip()[:110]}")
+    print(f"{len(args)} bad arguments: exit 2 with one line")
+
+
 def double_exact(exe, name):
     """Whether the exact tool's own double evaluator answers every query right on every labelled graph n <= 3, hard attention."""
     out = run([exe, "bench", name, "--n", 3]).stdout
@@ -176,6 +254,8 @@ def main(argv):
         cmd_corrupt(exe, work)
     elif what == "float64":
         cmd_float64(exe, work)
+    elif what == "malformed":
+        cmd_malformed(exe, work)
     else:
         raise SystemExit(f"unknown test {what!r}")
     return 0
