@@ -320,6 +320,17 @@ TEST_CASE("usage and input errors: one line on stderr, exit 2") {
   for (const auto& p : {empty, bad_length, bad_char, too_large, huge}) std::remove(p.c_str());
 }
 
+TEST_CASE("a check made of a precision search shows the graphs it searched") {
+  const std::string json = "exactformer_test_precision_check.json";
+  REQUIRE(cli({"check", "precision.node_count.fp_hard", "--n-max", "3", "--quiet", "--json", json}).code == 0);
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in)["checks"][0];
+  CHECK(j["graphs"] == 11);  // every labelled graph with 1..3 vertices
+  CHECK(j["queries"] == 11);
+  CHECK(j["evaluations"].get<long>() > 11);  // several probes
+  std::remove(json.c_str());
+}
+
 TEST_CASE("a generated source takes every seed up to 2^63 - 1, and says a larger one is out of range") {
   const Run largest = cli({"verify", "node_count", "--n", "3", "--graphs", "random:gnp:3:1/2:5:9223372036854775807"});
   CHECK(largest.code == 0);

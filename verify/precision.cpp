@@ -75,6 +75,7 @@ class Searcher {
     p.undetermined = st.undetermined;
     p.failure = st.failure;
     ++r_.probes;
+    r_.evaluations += st.evaluations;
     if (st.undetermined > 0) ++r_.undetermined_probes;
     if (p.holds) {
       EXACTFORMER_ASSERT(st.graphs == r_.graphs && st.queries == r_.queries, "a passing probe did not cover the family");

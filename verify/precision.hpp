@@ -54,6 +54,7 @@ struct PrecisionResult {
   std::optional<RegressionCase> witness_case; // the same, with its model, for tests/regressions/
   int integer_bits = 0;                       // fp: p_int at p*
   long probes = 0, undetermined_probes = 0;
+  long evaluations = 0;  // forward passes of every probe's sweep
   double seconds = 0;
   int tokens() const { return n + n * (n - 1) / 2 + 1; }  // T, the longest input of the family
 };

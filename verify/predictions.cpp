@@ -407,7 +407,11 @@ std::vector<Finding> precision_prediction(PrecisionModel model, const Constructi
   if (r.witness) measured += "; witness at " + r.below->str() + ": " + r.witness->describe();
   else if (r.below) measured += "; NO WITNESS at " + r.below->str();
   measured += "; " + std::to_string(r.probes) + " probes";
-  return {{spec.id, "the smallest stable value equals the derived one, and one step below fails", match && witness_ok, measured}};
+  Finding f{spec.id, "the smallest stable value equals the derived one, and one step below fails", match && witness_ok, measured};
+  f.graphs = r.graphs;
+  f.queries = r.queries;
+  f.evaluations = r.evaluations;
+  return {f};
 }
 
 }  // namespace

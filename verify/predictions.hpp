@@ -26,6 +26,9 @@ struct Finding {
   std::string claim;     // one line
   bool holds = false;
   std::string measured;  // what was computed, with numbers
+  // What the computation covered, where it sweeps graphs of its own (the precision search): the check table
+  // shows these for a check that has no variants.
+  long graphs = 0, queries = 0, evaluations = 0;
 };
 
 struct PredictionOptions {

@@ -90,19 +90,24 @@ Json stats_json(const RunStats& s) {
               {"counterexample", counterexample_json(s.failure)}};
 }
 
+// What a check covered: its variants' sweeps (graphs and queries of the largest, every forward pass), and
+// the sweeps its predictions made of their own (the precision search over every labelled graph).
 long total_graphs(const CheckResult& r) {
   long g = 0;
   for (const auto& v : r.variants) g = std::max(g, v.labelled.graphs + v.families.graphs);
+  for (const auto& f : r.predictions) g = std::max(g, f.graphs);
   return g;
 }
 long total_queries(const CheckResult& r) {
   long q = 0;
   for (const auto& v : r.variants) q = std::max(q, v.labelled.queries + v.families.queries);
+  for (const auto& f : r.predictions) q = std::max(q, f.queries);
   return q;
 }
 long total_evaluations(const CheckResult& r) {
   long e = 0;
   for (const auto& v : r.variants) e += v.labelled.evaluations + v.families.evaluations;
+  for (const auto& f : r.predictions) e += f.evaluations;
   return e;
 }
 
@@ -228,14 +233,14 @@ void print_summary_markdown(std::ostream& out, const std::vector<CheckResult>& r
           << cell(f.measured) << " |\n";
 }
 
-void print_check_details(std::ostream& out, const CheckResult& r) {
+void print_check_details(std::ostream& out, const CheckResult& r, bool only_failures) {
   for (const auto& v : r.variants) {
     for (const auto& d : v.shape_mismatch) out << r.spec.id << " [" << v.variant << "]: shape " << d << "\n";
     if (v.labelled.failure) out << r.spec.id << ": COUNTEREXAMPLE " << v.labelled.failure->describe() << "\n";
     if (v.families.failure) out << r.spec.id << ": COUNTEREXAMPLE (families) " << v.families.failure->describe() << "\n";
   }
   for (const Finding& f : r.predictions)
-    out << r.spec.id << ": prediction " << f.id << (f.holds ? " holds: " : " FAILS: ") << f.measured << "\n";
+    if (!f.holds || !only_failures) out << r.spec.id << ": prediction " << f.id << (f.holds ? " holds: " : " FAILS: ") << f.measured << "\n";
   if (r.spec.witness && r.witness_variant && !r.witness)
     out << r.spec.id << ": the variant below the bound (" << r.witness_variant.value_or("") << ") did not fail on any of "
         << r.witness_graphs_searched << " graphs: the claimed bound is not shown tight\n";

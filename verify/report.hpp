@@ -17,7 +17,9 @@ namespace exactformer {
 using Json = nlohmann::ordered_json;
 
 void print_check_table(std::ostream& out, const std::vector<CheckResult>& results);
-void print_check_details(std::ostream& out, const CheckResult& r);  // failures and witnesses, one block
+// Failures and witnesses, one block; every prediction's measurement too unless `only_failures` (docs: they are
+// in docs/results/checks.md).
+void print_check_details(std::ostream& out, const CheckResult& r, bool only_failures = false);
 std::string checks_to_json(const std::vector<CheckResult>& results);
 
 // The docs/results summary: id, statement, source, modes, sizes, graphs x queries, holds, witness, seconds.

@@ -80,14 +80,14 @@ std::string regressions_text(const Registry& registry, const std::vector<CheckRe
 }
 
 int report_checks(const Registry& registry, const std::vector<CheckResult>& results, const CheckCliOptions& o, const std::string& command,
-                  OutputFiles& outputs, std::ostream& out) {
+                  OutputFiles& outputs, std::ostream& out, bool only_failures) {
   if (!o.json.empty()) outputs.write(o.json, checks_to_json(results));
   if (!o.regressions.empty()) outputs.write(o.regressions, regressions_text(registry, results, command));
   outputs.commit();
   print_check_table(out, results);
   bool all = true;
   for (const auto& r : results) {
-    print_check_details(out, r);
+    print_check_details(out, r, only_failures);
     all = all && r.holds;
   }
   return all ? 0 : 1;

@@ -31,8 +31,8 @@ Command add_docs(CLI::App& app, const Context& ctx) {
             h.n_max = o->n_max;
             h.edge_orders = o->orders;
             write_docs_site(ctx.registry, results, staging, h, ctx.err);
-            const int rc = report_checks(ctx.registry, results, *o, h.command, outputs, ctx.out);
-            ctx.out << "wrote " << *dir << "/checks.md and " << *dir << "/bounds/*.md, *.svg\n";
+            const int rc = report_checks(ctx.registry, results, *o, h.command, outputs, ctx.out, /*only_failures=*/true);
+            ctx.out << "wrote " << *dir << "/checks.md (with every prediction's measurement) and " << *dir << "/bounds/*.md, *.svg\n";
             return rc;
           }};
 }

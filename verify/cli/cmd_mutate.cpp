@@ -110,7 +110,11 @@ int run_mutate(const MutateOptions& o, const Context& ctx, const std::string& co
   outputs.commit();
   ctx.out << kHead << "\n";
   for (const MutationReport& r : reports) ctx.out << row(r) << "\n";
-  ctx.out << survivors.str();
+  // The survivors (hundreds of lines for --all) go to the Markdown file when there is one, not to the screen.
+  if (o.markdown.empty())
+    ctx.out << survivors.str();
+  else if (!survivors.str().empty())
+    ctx.out << "\nEvery surviving mutant (dead, equivalent, answer-preserving) is listed in " << o.markdown << ".\n";
   // Exit 1 when a mutant changed what the decoder reads and the check still passed: a gap in the check.
   for (const MutationReport& r : reports)
     if (r.count("answer-preserving") > 0) {

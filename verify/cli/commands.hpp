@@ -126,8 +126,9 @@ std::string regressions_text(const Registry& registry, const std::vector<CheckRe
 // Declares check's and docs' outputs (--json, --regressions, --state) before any work.
 void declare_check_outputs(const CheckCliOptions& o, OutputFiles& outputs);
 // Writes --json (and --regressions: regressions_text under `command`), commits every output, then prints the
-// table and every failure's details; 0 iff every check holds.
+// table and every failure's details (and, unless only_failures, every prediction's measurement); 0 iff every
+// check holds.
 int report_checks(const Registry& registry, const std::vector<CheckResult>& results, const CheckCliOptions& o, const std::string& command,
-                  OutputFiles& outputs, std::ostream& out);
+                  OutputFiles& outputs, std::ostream& out, bool only_failures = false);
 
 }  // namespace exactformer::cli
